@@ -1,0 +1,367 @@
+'use strict';
+'require view';
+'require dom';
+'require poll';
+'require rpc';
+'require ui';
+
+// Services → Namecoin DDNS → Status.
+//
+// The page shows what `nmcddns status --json` says (through the rpcd plugin luci.nmcddns) and
+// computes nothing of its own, except turning blocks into rough days for the expiry (Namecoin
+// aims at one block per 10 minutes). Buttons only start things: "Update now" kicks a background
+// run and then re-reads status until the last run changes, so no request ever waits on a whole
+// run (rpcd would kill an exec after 30 s or 120 s, depending on its version).
+//
+// Every text that comes from the agent, the chain or a server goes into the page as a text node
+// (E() with an array child), never as HTML: the on-chain value is anybody's input.
+
+var callStatus = rpc.declare({
+	object: 'luci.nmcddns',
+	method: 'status',
+	expect: { '': {} }
+});
+
+var callCheck = rpc.declare({
+	object: 'luci.nmcddns',
+	method: 'check',
+	expect: { '': {} }
+});
+
+var callSetup = rpc.declare({
+	object: 'luci.nmcddns',
+	method: 'setup',
+	expect: { '': {} }
+});
+
+var callUpdate = rpc.declare({
+	object: 'luci.nmcddns',
+	method: 'update',
+	expect: { '': {} }
+});
+
+var callKeygen = rpc.declare({
+	object: 'luci.nmcddns',
+	method: 'keygen',
+	expect: { '': {} }
+});
+
+// How often to re-read status while a run started here is going on, and for how long at most.
+// Each read starts one short `nmcddns status` process on the router, so nothing polls otherwise.
+var WATCH_INTERVAL_S = 2;
+var WATCH_LIMIT_MS = 5 * 60 * 1000;
+var MINUTES_PER_BLOCK = 10;
+
+function isObj(v) {
+	return v != null && typeof(v) == 'object' && !Array.isArray(v);
+}
+
+// Text from outside, always as a text node.
+function text(v) {
+	return [ v == null ? '' : String(v) ];
+}
+
+function unknown() {
+	return E('em', {}, [ _('unknown') ]);
+}
+
+function row(label, value, id) {
+	return E('tr', { 'class': 'tr', 'data-field': id }, [
+		E('td', { 'class': 'td left', 'width': '33%' }, [ label ]),
+		E('td', { 'class': 'td left' }, Array.isArray(value) ? value : [ value ])
+	]);
+}
+
+function table(rows) {
+	return E('table', { 'class': 'table' }, rows);
+}
+
+function when(iso) {
+	if (iso == null)
+		return unknown();
+	var d = new Date(iso);
+	return E('span', { 'title': String(iso) }, text(isNaN(d.getTime()) ? iso : d.toLocaleString()));
+}
+
+function nmc(sat) {
+	// 1 NMC = 10^8 sat; printed without trailing zeros.
+	return (sat / 1e8).toFixed(8).replace(/\.?0+$/, '') + ' NMC';
+}
+
+// "35000 blocks (about 243 days)": the one figure this page works out itself.
+function blocks(n) {
+	if (n == null)
+		return unknown();
+	var days = n * MINUTES_PER_BLOCK / (60 * 24);
+	var rough = days >= 2 ? _('about %d days').format(Math.round(days))
+		: _('about %d hours').format(Math.round(days * 24));
+	return E('span', {}, text(_('%d blocks').format(n) + ' (' + rough + ')'));
+}
+
+function address(a) {
+	if (!isObj(a))
+		return [ unknown() ];
+	var shown = a.address != null
+		? E('code', {}, text(a.address))
+		: E('em', {}, [ _('not published') ]);
+	var out = [ shown ];
+	if (a.via != null)
+		out.push(' ', E('span', { 'class': 'label' }, text(a.via)));
+	if (a.reason != null)
+		out.push(E('br'), E('small', {}, text(a.reason)));
+	return out;
+}
+
+// The last run's identity: it changes when a run finishes.
+function runStamp(st) {
+	var r = isObj(st) && isObj(st.lastRun) ? st.lastRun : {};
+	return [ r.startedAt, r.finishedAt, r.txid, r.action ].join('|');
+}
+
+function renderSetup(setup) {
+	if (!isObj(setup))
+		return [ E('p', {}, [ _('No setup information.') ]) ];
+	if (setup.error != null)
+		return [ E('div', { 'class': 'alert-message warning' }, text(setup.error)) ];
+
+	var known = {
+		hotAddress: _('Hot address (move the dd/ name here and fund it)'),
+		name: _('Name kept updated by the router'),
+		dName: _('Your d/ name'),
+		dValue: _('Value to set on the d/ name (in the cold wallet)')
+	};
+	var rows = [];
+	Object.keys(known).forEach(function(k) {
+		if (setup[k] == null)
+			return;
+		var v = typeof(setup[k]) == 'string' ? setup[k] : JSON.stringify(setup[k], null, 2);
+		rows.push(row(known[k], E(k == 'dValue' ? 'pre' : 'code', {}, text(v)), 'setup-' + k));
+	});
+	var out = [ table(rows) ];
+	if (Array.isArray(setup.steps) && setup.steps.length)
+		out.push(E('ol', {}, setup.steps.map(function(s) {
+			return E('li', {}, text(typeof(s) == 'string' ? s : JSON.stringify(s)));
+		})));
+	// Anything else the CLI adds is shown as it came, so nothing is lost between versions.
+	var rest = Object.keys(setup).filter(function(k) { return !(k in known) && k != 'steps'; });
+	if (rest.length) {
+		var more = {};
+		rest.forEach(function(k) { more[k] = setup[k]; });
+		out.push(E('pre', {}, text(JSON.stringify(more, null, 2))));
+	}
+	return out;
+}
+
+return view.extend({
+	load: function() {
+		return L.resolveDefault(callStatus(), {});
+	},
+
+	renderStatus: function(st) {
+		st = isObj(st) ? st : {};
+		var chain = isObj(st.chain) ? st.chain : {};
+		var funds = isObj(st.funds) ? st.funds : {};
+		var run = isObj(st.lastRun) ? st.lastRun : null;
+		var addrs = isObj(st.addresses) ? st.addresses : {};
+		var out = [];
+
+		if (st.error != null)
+			out.push(E('div', { 'class': 'alert-message error', 'id': 'nmcddns-error' },
+				text(_('The agent did not answer: %s').format(st.error))));
+
+		if (st.enabled === false)
+			out.push(E('div', { 'class': 'alert-message warning' }, [
+				_('Disabled: WAN changes and the periodic check start no runs. "Update now" still works.')
+			]));
+
+		out.push(E('h3', {}, [ _('Name') ]), table([
+			row(_('Name'), st.name != null ? E('code', {}, text(st.name)) : unknown(), 'name'),
+			row(_('Network'), st.network != null ? text(st.network) : unknown(), 'network'),
+			row(_('Hot address'), st.hotAddress != null ? E('code', {}, text(st.hotAddress)) : E('em', {}, [ _('no key yet') ]), 'hotAddress'),
+			row(_('Agent'), st.running ? E('strong', {}, [ _('running now') ]) : _('idle'), 'running')
+		]));
+
+		out.push(E('h3', {}, [ _('Addresses') ]), table([
+			row(_('IPv4'), address(addrs.ipv4), 'ipv4'),
+			row(_('IPv6'), address(addrs.ipv6), 'ipv6')
+		]));
+
+		var pending = isObj(chain.pending) ? chain.pending : null;
+		out.push(E('h3', {}, [ _('On chain') ]), table([
+			row(_('Value'), chain.value != null ? E('pre', {}, text(chain.value)) : unknown(), 'value'),
+			row(_('Expires in'), blocks(chain.expiresIn), 'expiresIn'),
+			row(_('Name height / chain tip'),
+				text((chain.height != null ? chain.height : '?') + ' / ' + (chain.tipHeight != null ? chain.tipHeight : '?')), 'height'),
+			row(_('Pending update'), pending
+				? [ E('code', {}, text(pending.txid)), E('br'), E('small', {}, text(pending.value)) ]
+				: (chain.pending === null ? _('none') : unknown()), 'pending')
+		]));
+
+		out.push(E('h3', {}, [ _('Fees') ]), table([
+			row(_('Fee coins'), funds.feeCoins != null ? text(funds.feeCoins) : unknown(), 'feeCoins'),
+			row(_('Balance'), funds.balanceSat != null ? text(nmc(funds.balanceSat)) : unknown(), 'balance'),
+			row(_('Updates they pay for'), funds.updatesLeft != null ? text(funds.updatesLeft) : unknown(), 'updatesLeft')
+		]));
+
+		out.push(E('h3', {}, [ _('Last run') ]), run ? table([
+			row(_('Action'), E('strong', {}, text(run.action)), 'action'),
+			row(_('Reason'), text(run.reason), 'reason'),
+			row(_('Transaction'), run.txid != null ? E('code', {}, text(run.txid)) : _('none'), 'txid'),
+			row(_('Started'), when(run.startedAt), 'startedAt'),
+			row(_('Finished'), when(run.finishedAt), 'finishedAt'),
+			row(_('Exit code'), text(run.exitCode), 'exitCode')
+		]) : E('p', { 'data-field': 'lastRun' }, [ E('em', {}, [ _('No run yet.') ]) ]));
+
+		if (st.version != null)
+			out.push(E('p', {}, [ E('small', {}, text('nmcddns ' + st.version)) ]));
+
+		return out;
+	},
+
+	refresh: function() {
+		return L.resolveDefault(callStatus(), {}).then(L.bind(function(st) {
+			this.status = st;
+			dom.content(this.statusNode, this.renderStatus(st));
+			return st;
+		}, this));
+	},
+
+	// Re-read status until the last run differs from the one seen when the run was started.
+	watch: function(before) {
+		var started = Date.now();
+		var self = this;
+		if (this.watcher)
+			poll.remove(this.watcher);
+		this.watcher = function() {
+			return self.refresh().then(function(st) {
+				var done = runStamp(st) != before && isObj(st.lastRun) && st.lastRun.finishedAt != null && !st.running;
+				if (done || Date.now() - started > WATCH_LIMIT_MS) {
+					poll.remove(self.watcher);
+					self.watcher = null;
+					dom.content(self.busyNode, '');
+					if (done)
+						ui.addNotification(null, E('p', {}, text(_('Run finished: %s. %s').format(st.lastRun.action, st.lastRun.reason || ''))), 'info');
+					else
+						ui.addNotification(null, E('p', {}, [ _('No finished run after five minutes; see the system log (logread -e nmcddns).') ]), 'warning');
+				}
+			});
+		};
+		dom.content(this.busyNode, E('em', { 'class': 'spinning' }, [ _('Update running…') ]));
+		poll.add(this.watcher, WATCH_INTERVAL_S);
+	},
+
+	handleUpdate: function(ev) {
+		var before = runStamp(this.status);
+		return callUpdate().then(L.bind(function(res) {
+			if (!isObj(res) || res.started !== true) {
+				ui.addNotification(null, E('p', {}, text(_('Could not start a run: %s').format(isObj(res) && res.error ? res.error : _('no answer')))), 'danger');
+				return;
+			}
+			this.watch(before);
+		}, this)).catch(function(err) {
+			ui.addNotification(null, E('p', {}, text(_('Could not start a run: %s').format(err.message || err))), 'danger');
+		});
+	},
+
+	handleCheck: function(ev) {
+		return callCheck().then(function(res) {
+			var body;
+			if (!isObj(res) || res.error != null) {
+				body = [ E('div', { 'class': 'alert-message error' }, text(isObj(res) ? res.error : _('no answer'))) ];
+			}
+			else {
+				body = [
+					E('p', {}, [ _('What a run would publish now (nothing is sent):') ]),
+					table([
+						row(_('IPv4'), address(res.ipv4), 'check-ipv4'),
+						row(_('IPv6'), address(res.ipv6), 'check-ipv6'),
+						row(_('Value'), res.value != null
+							? E('pre', {}, text(typeof(res.value) == 'string' ? res.value : JSON.stringify(res.value)))
+							: E('em', {}, [ _('nothing to publish') ]), 'check-value')
+					])
+				];
+			}
+			body.push(E('div', { 'class': 'right' }, [
+				E('button', { 'class': 'btn', 'click': ui.hideModal }, [ _('Close') ])
+			]));
+			ui.showModal(_('Check'), body);
+		}).catch(function(err) {
+			ui.addNotification(null, E('p', {}, text(_('Check failed: %s').format(err.message || err))), 'danger');
+		});
+	},
+
+	showSetup: function(title, intro, setup) {
+		var body = [];
+		if (intro)
+			body.push(intro);
+		body = body.concat(renderSetup(setup));
+		body.push(E('div', { 'class': 'right' }, [
+			E('button', { 'class': 'btn', 'click': ui.hideModal }, [ _('Close') ])
+		]));
+		ui.showModal(title, body);
+	},
+
+	handleKeygen: function(ev) {
+		return callKeygen().then(L.bind(function(res) {
+			res = isObj(res) ? res : {};
+			var intro = res.generated
+				? E('p', {}, [ _('A new hot key was written on the router. It never leaves it; back it up with the configuration (sysupgrade keeps it).') ])
+				: E('div', { 'class': 'alert-message warning' }, text(_('No key generated: %s').format(res.error || _('no answer'))));
+			this.showSetup(_('Hot key'), intro, res.setup);
+			return this.refresh();
+		}, this)).catch(function(err) {
+			ui.addNotification(null, E('p', {}, text(_('Key generation failed: %s').format(err.message || err))), 'danger');
+		});
+	},
+
+	handleSetup: function(ev) {
+		return callSetup().then(L.bind(function(res) {
+			this.showSetup(_('Cold-wallet setup'), null, res);
+		}, this)).catch(function(err) {
+			ui.addNotification(null, E('p', {}, text(_('Setup failed: %s').format(err.message || err))), 'danger');
+		});
+	},
+
+	render: function(st) {
+		this.status = st;
+		this.statusNode = E('div', { 'id': 'nmcddns-status' }, this.renderStatus(st));
+		this.busyNode = E('span', { 'id': 'nmcddns-busy' });
+
+		var keyButton = (isObj(st) && st.hotAddress == null)
+			? E('button', { 'class': 'cbi-button cbi-button-apply', 'id': 'nmcddns-keygen',
+				'click': ui.createHandlerFn(this, 'handleKeygen') }, [ _('Generate key') ])
+			: E('button', { 'class': 'cbi-button', 'id': 'nmcddns-setup',
+				'click': ui.createHandlerFn(this, 'handleSetup') }, [ _('Show setup') ]);
+
+		var view = E('div', { 'class': 'cbi-map' }, [
+			E('h2', {}, [ _('Namecoin DDNS') ]),
+			E('div', { 'class': 'cbi-map-descr' }, [
+				_('Keeps a Namecoin dd/ name pointing at this router\'s WAN addresses, signed with a hot key that can change nothing else.')
+			]),
+			E('div', { 'class': 'cbi-section' }, [
+				E('div', { 'class': 'cbi-section-node' }, [
+					E('button', { 'class': 'cbi-button cbi-button-action', 'id': 'nmcddns-update',
+						'click': ui.createHandlerFn(this, 'handleUpdate') }, [ _('Update now') ]),
+					' ',
+					E('button', { 'class': 'cbi-button', 'id': 'nmcddns-check',
+						'click': ui.createHandlerFn(this, 'handleCheck') }, [ _('Check') ]),
+					' ',
+					keyButton,
+					' ',
+					this.busyNode
+				])
+			]),
+			E('div', { 'class': 'cbi-section' }, [ this.statusNode ])
+		]);
+
+		// A run that was going on when the page opened (hotplug, cron): follow it too.
+		if (isObj(st) && st.running)
+			this.watch(runStamp(st));
+
+		return view;
+	},
+
+	handleSave: null,
+	handleSaveApply: null,
+	handleReset: null
+});
