@@ -1,0 +1,99 @@
+// Electrum-NMC server addresses: the `server` option (`tls://host:port`, `tcp://host:port`)
+// and the built-in default list per network.
+import { isIP } from 'node:net';
+import { ChainError } from './errors.ts';
+
+export type Transport = 'tcp' | 'tls';
+
+export interface ServerAddress {
+  transport: Transport;
+  /** Host name or IP address, IPv6 without brackets. */
+  host: string;
+  port: number;
+  /** Canonical URL, used in every message about this server. */
+  url: string;
+  /** `host:port` (`[v6]:port`): the key of the pin file and of `server_fingerprint`. */
+  key: string;
+}
+
+/** `host:port`, bracketing IPv6 literals, as used for pins and fingerprints. */
+export function hostPortKey(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host.toLowerCase()}:${port}`;
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/**
+ * Parse `tls://host:port` or `tcp://host:port` (IPv6 as `tls://[2001:db8::1]:50002`).
+ * The port is required: Namecoin servers use 50002, 57002 and others, so a guess would be wrong
+ * as often as right.
+ */
+export function parseServerUrl(text: string): ServerAddress {
+  const bad = (why: string): never => {
+    throw new ChainError('bad-url', `server '${text}' is not valid: ${why}; expected tls://host:port or tcp://host:port`);
+  };
+  const m = /^([a-z]+):\/\/(\[[^\]]*\]|[^:/[\]]*)(?::([^/]*))?\/?$/i.exec(text.trim());
+  if (!m) return bad('cannot read it as scheme://host:port');
+  const scheme = m[1]!.toLowerCase();
+  if (scheme !== 'tls' && scheme !== 'tcp') {
+    return bad(`unknown scheme '${scheme}' (ssl:// is spelled tls://, t/s letters are not accepted)`);
+  }
+  let host = m[2]!;
+  if (host.startsWith('[')) {
+    host = host.slice(1, -1);
+    if (isIP(host) !== 6) return bad(`'${host}' in brackets is not an IPv6 address`);
+  } else if (host === '') {
+    return bad('the host is missing');
+  } else if (isIP(host) === 0 && !HOSTNAME.test(host)) {
+    return bad(`'${host}' is not a host name or IP address`);
+  }
+  const portText = m[3];
+  if (portText === undefined || portText === '') return bad('the port is missing');
+  if (!/^\d{1,5}$/.test(portText)) return bad(`port '${portText}' is not a number`);
+  const port = Number(portText);
+  if (port < 1 || port > 65535) return bad(`port ${port} is outside 1-65535`);
+  const key = hostPortKey(host, port);
+  return { transport: scheme, host: isIP(host) ? host : host.toLowerCase(), port, url: `${scheme}://${key}`, key };
+}
+
+/**
+ * Built-in servers (reference electrum-nmc.md §1.7: Electrum-NMC's servers.json at e72f830 and
+ * the liveness check of namecoin/electrum-nmc#389, 2026-03). The two that answered come first;
+ * they are ONE machine under two names, so with the defaults a second independent opinion only
+ * exists when one of the others is up: operators who care configure their own list.
+ * Only TLS: every public Namecoin server offers it and plain TCP would let any on-path router
+ * rewrite the name state.
+ */
+const MAINNET_DEFAULTS = [
+  'tls://nmc2.bitcoins.sk:57002',
+  'tls://46.229.238.187:57002',
+  'tls://electrumx1.nmc.dotbit.zone:50002',
+  'tls://electrumx2.nmc.dotbit.zone:50002',
+  'tls://electrumx3.nmc.dotbit.zone:50002',
+  'tls://electrumx4.nmc.dotbit.zone:50002',
+  'tls://nmc.bitcoins.sk:50002',
+  'tls://electrum-nmc.le-space.de:50002',
+  'tls://electrum.namebrow.se:50002',
+  'tls://ulrichard.ch:50006',
+  'tls://198.50.223.25:50002',
+  'tls://198.50.223.27:50002',
+];
+
+export const DEFAULT_SERVERS: Readonly<Record<'mainnet' | 'testnet' | 'regtest', readonly string[]>> = {
+  mainnet: MAINNET_DEFAULTS,
+  // Electrum-NMC's servers_testnet.json is empty: there is no public testnet server.
+  testnet: [],
+  // servers_regtest.json: a local ElectrumX.
+  regtest: ['tcp://127.0.0.1:51001'],
+};
+
+/** The configured list, or the network's defaults when none is configured. */
+export function resolveServers(configured: readonly string[] | undefined, network: string): ServerAddress[] {
+  if (configured && configured.length > 0) return configured.map(parseServerUrl);
+  const defaults = (DEFAULT_SERVERS as Record<string, readonly string[] | undefined>)[network];
+  if (defaults === undefined) throw new ChainError('bad-url', `unknown network '${network}': expected mainnet, testnet or regtest`);
+  if (defaults.length === 0) {
+    throw new ChainError('no-server', `there is no public Electrum-NMC server for ${network}: set the 'server' option`);
+  }
+  return defaults.map(parseServerUrl);
+}
