@@ -1,0 +1,258 @@
+// The rpcd exec plugin /usr/libexec/rpcd/luci.nmcddns, run as a real process the way rpcd runs
+// it (`list`, `call <method>` with JSON on stdin, one JSON object on stdout), under dash and
+// under a busybox-only PATH (as on OpenWrt, with and without busybox's setsid), against a
+// stand-in CLI (luci-fixtures/fake-nmcddns.mjs) and, when the built CLI has it, the real
+// `nmcddns status --json`.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { FAKE_CLI, LUCI_FIXTURES, RPCD_PLUGIN, recordView, viewPaths } from './luci-fixtures/views.ts';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Until rpcd would see the call finished: the process exited AND its stdout/stderr closed. */
+  ms: number;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'nmcddns-luci-rpcd-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+// A PATH holding only busybox applets (plus node for the stand-in CLI), like an OpenWrt shell.
+function busyboxPath(name: string, withSetsid: boolean): string | null {
+  const bb = '/usr/bin/busybox';
+  if (!existsSync(bb)) return null;
+  const dir = join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  const applets = spawnSync(bb, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  for (const a of applets) {
+    if (a === 'setsid' && !withSetsid) continue;
+    symlinkSync(bb, join(dir, a));
+  }
+  symlinkSync(process.execPath, join(dir, 'node'));
+  return dir;
+}
+
+interface Shell {
+  label: string;
+  sh: string;
+  path: string;
+  detaches: boolean; // starts the run in its own session (setsid present)
+}
+const shells: Shell[] = [{ label: 'dash (/bin/sh)', sh: '/bin/sh', path: process.env.PATH ?? '/usr/bin:/bin', detaches: true }];
+{
+  const withSetsid = busyboxPath('bb-setsid', true);
+  const without = busyboxPath('bb-plain', false);
+  if (withSetsid) shells.push({ label: 'busybox sh with setsid', sh: join(withSetsid, 'sh'), path: withSetsid, detaches: true });
+  if (without) shells.push({ label: 'busybox sh without setsid', sh: join(without, 'sh'), path: without, detaches: false });
+  else console.warn('busybox not found: the plugin runs under dash only (apt-get install busybox)');
+}
+
+function runPlugin(shell: Shell, args: string[], env: Record<string, string>, stdin = '{}'): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(shell.sh, [RPCD_PLUGIN, ...args], {
+      env: { PATH: shell.path, HOME: scratch, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
+    // rpcd writes the arguments only for `call`; `list` gets none.
+    if (args[0] === 'call') p.stdin.end(stdin);
+    else p.stdin.end();
+  });
+}
+
+function json(r: Run): Record<string, unknown> {
+  expect(r.code, r.stderr).toBe(0);
+  const v = JSON.parse(r.stdout) as unknown;
+  expect(typeof v === 'object' && v !== null && !Array.isArray(v), `an object: ${r.stdout}`).toBe(true);
+  return v as Record<string, unknown>;
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let state: string;
+/** What the stand-in CLI was asked so far ('' before its first call). */
+const calls = (): string => (existsSync(join(state, 'calls.log')) ? readFileSync(join(state, 'calls.log'), 'utf8') : '');
+let env: Record<string, string>;
+beforeEach(() => {
+  state = mkdtempSync(join(scratch, 'state-'));
+  for (const f of ['status.json', 'check.json', 'setup.json']) copyFileSync(join(LUCI_FIXTURES, f), join(state, f));
+  env = { NMCDDNS_BIN: FAKE_CLI, FAKE_NMCDDNS_STATE: state };
+});
+
+const WIF_DESCRIPTOR = 'wpkh(TfakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFak)';
+
+describe.each(shells)('rpcd plugin under $label', (shell) => {
+  it('lists exactly the methods the views call, without arguments', async () => {
+    const listed = json(await runPlugin(shell, ['list'], env));
+    const declared = new Set<string>();
+    for (const p of viewPaths()) for (const c of (await recordView(p)).rpc) declared.add(c.method);
+    expect(Object.keys(listed).sort()).toEqual([...declared].sort());
+    for (const sig of Object.values(listed)) expect(sig).toEqual({});
+  });
+
+  it('answers status with exactly what `nmcddns status --json` printed', async () => {
+    const r = await runPlugin(shell, ['call', 'status'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(readFileSync(join(state, 'status.json'), 'utf8').trim());
+    expect(json(r)).toEqual(JSON.parse(readFileSync(join(LUCI_FIXTURES, 'status.json'), 'utf8')));
+  });
+
+  it('answers check and setup from the CLI', async () => {
+    expect(json(await runPlugin(shell, ['call', 'check'], env))).toEqual(JSON.parse(readFileSync(join(state, 'check.json'), 'utf8')));
+    expect(json(await runPlugin(shell, ['call', 'setup'], env))).toEqual(JSON.parse(readFileSync(join(state, 'setup.json'), 'utf8')));
+    const log = calls();
+    expect(log).toMatch(/ check --json\n/);
+    expect(log).toMatch(/ setup --json\n/);
+  });
+
+  it('update returns {"started":true} well under a second while the run goes on', async () => {
+    const runMs = 2500;
+    const r = await runPlugin(shell, ['call', 'update'], { ...env, FAKE_NMCDDNS_RUN_MS: String(runMs) });
+    expect(json(r)).toEqual({ started: true });
+    expect(r.ms).toBeLessThan(500);
+    // The run started, is still going after the plugin is gone, and then finishes.
+    await waitFor('the run to start', () => (/ update\n/.test(calls()) ? true : undefined));
+    const during = json(await runPlugin(shell, ['call', 'status'], env));
+    expect(during.running).toBe(true);
+    expect(calls()).not.toMatch(/finished/);
+    const after = await waitFor('the run to finish', () => {
+      const st = JSON.parse(readFileSync(join(state, 'status.json'), 'utf8')) as { running: boolean; lastRun: { action: string } };
+      return st.running ? undefined : st;
+    });
+    expect(after.lastRun.action).toBe('updated');
+    // `update` with no --json: the plugin does not wait for output it would never read.
+    expect(calls()).toMatch(/^\d+ update$/m);
+  });
+
+  it.runIf(shell.detaches)('the started run leaves the caller\'s process group (setsid), so killing rpcd\'s child group spares it', async () => {
+    const p = spawn(shell.sh, [RPCD_PLUGIN, 'call', 'update'], {
+      env: { PATH: shell.path, ...env, FAKE_NMCDDNS_RUN_MS: '1500' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group, so -pid below names exactly that group
+    });
+    p.stdin.end('{}');
+    let out = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await new Promise((r) => p.on('close', r));
+    expect(JSON.parse(out)).toEqual({ started: true });
+    await waitFor('the run to start', () => (/ update\n/.test(calls()) ? true : undefined));
+    try {
+      process.kill(-p.pid!, 'SIGKILL');
+    } catch {
+      // ESRCH: nothing left in that group, which is the point
+    }
+    await waitFor('the run to finish despite the kill', () => (/finished/.test(calls()) ? true : undefined));
+  });
+
+  it('keygen makes a key, answers with the setup, and never prints the key', async () => {
+    const r = await runPlugin(shell, ['call', 'keygen'], { ...env, FAKE_NMCDDNS_LEAK: '1' });
+    const res = json(r);
+    expect(res.generated).toBe(true);
+    expect(res.setup).toEqual(JSON.parse(readFileSync(join(state, 'setup.json'), 'utf8')));
+    expect(readFileSync(join(state, 'hotkey'), 'utf8')).toContain(WIF_DESCRIPTOR);
+    expect(r.stdout + r.stderr).not.toContain('TfakeFake');
+    expect(calls()).toMatch(/ keygen --json\n.* setup --json\n/);
+  });
+
+  it('keygen with a key already there overwrites nothing and says why', async () => {
+    writeFileSync(join(state, 'hotkey'), 'old key\n');
+    const res = json(await runPlugin(shell, ['call', 'keygen'], env));
+    expect(res.generated).toBe(false);
+    expect(String(res.error)).toMatch(/already exists; refusing to overwrite/);
+    expect(res.exitCode).toBe(1);
+    expect(res.setup).toEqual(JSON.parse(readFileSync(join(state, 'setup.json'), 'utf8')));
+    expect(readFileSync(join(state, 'hotkey'), 'utf8')).toBe('old key\n');
+  });
+
+  it('refuses to pass on an answer that holds a WIF descriptor', async () => {
+    writeFileSync(join(state, 'setup.json'), JSON.stringify({ hotAddress: 'nc1qx', oops: WIF_DESCRIPTOR }));
+    const r = await runPlugin(shell, ['call', 'setup'], env);
+    expect(String(json(r).error)).toMatch(/looks like a private key/);
+    expect(r.stdout).not.toContain('TfakeFake');
+    // A 66-hex public key in a descriptor is not mistaken for one.
+    writeFileSync(join(state, 'setup.json'), JSON.stringify({ descriptor: `wpkh(02${'ab'.repeat(32)})` }));
+    expect(json(await runPlugin(shell, ['call', 'setup'], env)).descriptor).toBe(`wpkh(02${'ab'.repeat(32)})`);
+  });
+
+  it('turns a failing CLI into {"error"} with its message, quotes and backslashes intact', async () => {
+    const bad = join(state, 'bad-cli');
+    writeFileSync(bad, '#!/bin/sh\nprintf \'%s\\n\' \'nmcddns: option "name": \\ is not allowed\' \'see docs/config.md\' >&2\nexit 3\n', { mode: 0o755 });
+    const res = json(await runPlugin(shell, ['call', 'status'], { ...env, NMCDDNS_BIN: bad }));
+    expect(res).toEqual({ error: 'nmcddns: option "name": \\ is not allowed see docs/config.md', exitCode: 3 });
+  });
+
+  it('says the package is missing when the CLI is not there', async () => {
+    const missing = { ...env, NMCDDNS_BIN: join(state, 'no-such-nmcddns') };
+    expect(String(json(await runPlugin(shell, ['call', 'status'], missing)).error)).toMatch(/no-such-nmcddns not found or not executable: is the nmcddns package installed\?/);
+    expect(json(await runPlugin(shell, ['call', 'update'], missing))).toMatchObject({ started: false });
+  });
+
+  it('rejects an unknown method with an error object', async () => {
+    const r = await runPlugin(shell, ['call', 'format_flash'], env);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: "unknown method 'format_flash'" });
+    expect(calls()).toBe('');
+  });
+});
+
+describe('rpcd plugin with the real CLI', () => {
+  const bundle = join(REPO_ROOT, 'dist', 'nmcddns.mjs');
+  const help = existsSync(bundle) ? spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' }).stdout : '';
+  const hasStatus = /^\s+status\b/m.test(help);
+  if (!hasStatus) {
+    console.warn(
+      `SKIPPED: ${existsSync(bundle) ? 'dist/nmcddns.mjs --help lists no status command yet' : 'dist/nmcddns.mjs not built (node build.mjs)'}; ` +
+        'the plugin was tested against the stand-in CLI only',
+    );
+  }
+
+  it.runIf(hasStatus)('answers status with byte for byte what `node dist/nmcddns.mjs status --json` prints', async () => {
+    const dir = mkdtempSync(join(scratch, 'real-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ enabled: '0', name: 'dd/example', network: 'regtest', key_file: join(dir, 'hotkey'), state_dir: join(dir, 'run'), pin_file: join(dir, 'pins.json') }),
+    );
+    const wrapper = join(dir, 'nmcddns');
+    writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${bundle}' --config '${config}' "$@"\n`, { mode: 0o755 });
+    const direct = spawnSync(wrapper, ['status', '--json'], { encoding: 'utf8' });
+    expect(direct.status, direct.stderr).toBe(0);
+    const r = await runPlugin(shells[0]!, ['call', 'status'], { NMCDDNS_BIN: wrapper });
+    expect(r.stdout.trim()).toBe(direct.stdout.trim());
+    const st = json(r);
+    expect(st.name).toBe('dd/example');
+    expect(st.network).toBe('regtest');
+  });
+});
+
+describe('shell quality', () => {
+  it('shellcheck -s sh finds nothing in the plugin', () => {
+    const r = spawnSync('shellcheck', ['-s', 'sh', RPCD_PLUGIN], { encoding: 'utf8' });
+    if (r.error) {
+      if (process.env.CI === 'true') throw new Error('shellcheck missing under CI');
+      console.warn('SKIPPED: shellcheck not installed');
+      return;
+    }
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
