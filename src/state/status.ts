@@ -1,0 +1,76 @@
+// The status cache in state_dir (tmpfs on a router): what the last run saw and did, for
+// `nmcddns status` and the LuCI page. The chain is the truth; this file only saves status pages
+// a trip to the servers, and losing it loses nothing but the min_interval timer. Written whole
+// (temporary file + rename) so a reader never sees half a file, even if the run is killed.
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureStateDir } from './lock.ts';
+
+export type RunAction = 'updated' | 'unchanged' | 'renewed' | 'replaced' | 'waiting' | 'refused';
+
+export interface AddressStatus {
+  address: string | null;
+  via: string;
+  reason: string;
+}
+
+export interface StatusCache {
+  format: 1;
+  name: string;
+  network: string;
+  hotAddress: string | null;
+  lastRun: {
+    startedAt: string;
+    finishedAt: string | null;
+    action: RunAction | null;
+    reason: string;
+    txid: string | null;
+    exitCode: number | null;
+    dryRun?: boolean;
+  } | null;
+  /** The last transaction this agent broadcast (the min_interval timer). */
+  lastBroadcast: { at: string; txid: string; value: string } | null;
+  addresses: { ipv4: AddressStatus; ipv6: AddressStatus } | null;
+  /** The value the last run wanted to publish. */
+  value: string | null;
+  chain: {
+    value: string;
+    height: number;
+    expiresIn: number;
+    tipHeight: number;
+    pending: { txid: string; value: string } | null;
+  } | null;
+  funds: { feeCoins: number; balanceSat: number; updatesLeft: number } | null;
+}
+
+const FILE = 'status.json';
+
+export function emptyStatus(name: string, network: string, hotAddress: string | null): StatusCache {
+  return { format: 1, name, network, hotAddress, lastRun: null, lastBroadcast: null, addresses: null, value: null, chain: null, funds: null };
+}
+
+/** The cache, or null when there is none or it is unreadable (a cache is never worth failing over). */
+export function readStatus(stateDir: string): StatusCache | null {
+  try {
+    const s = JSON.parse(readFileSync(join(stateDir, FILE), 'utf8')) as StatusCache;
+    return s && s.format === 1 ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeStatus(stateDir: string, status: StatusCache): void {
+  ensureStateDir(stateDir);
+  const tmp = join(stateDir, `${FILE}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(status, null, 1)}\n`, { mode: 0o644 });
+    renameSync(tmp, join(stateDir, FILE));
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing left behind
+    }
+    throw e;
+  }
+}
