@@ -182,11 +182,13 @@ export function buildNameUpdate(req: NameUpdateRequest): SignedNameUpdate {
   if (!equalBytes(current.address, own)) {
     refuse('name-coin-not-hot', `nameCoin ${outpoint(req.nameCoin)} is held by ${showScript(current.address, key)}, not by the hot address ${hotAddress(key)}; transfer the name to the hot address or use its key`);
   }
+  // Legacy signatures hash the whole prefixed script as bitcoinjs re-serialises it: it must come back
+  // byte for byte, or the digest is not the one Core checks.
+  if (key.addressType === 'p2pkh' && !roundTripsThroughBitcoinjs(req.nameCoin.script)) {
+    refuse('non-roundtrip-script', `nameCoin ${outpoint(req.nameCoin)}: its script does not survive bitcoinjs decompile/compile unchanged (a non-minimal push?), so a legacy signature over it would be wrong; refusing to sign it`);
+  }
   if (!isMinimallyEncoded(req.nameCoin.script)) {
     refuse('non-minimal-name-coin', `nameCoin ${outpoint(req.nameCoin)} has a non-minimal push in its script; standard nodes refuse to relay any spend of it (only a miner can include one)`);
-  }
-  if (key.addressType === 'p2pkh' && !roundTripsThroughBitcoinjs(req.nameCoin.script)) {
-    refuse('non-roundtrip-script', `nameCoin ${outpoint(req.nameCoin)}: its script does not survive bitcoinjs decompile/compile, so the legacy signature would be wrong`);
   }
 
   // Fee coins: plain coins at the hot address only; another name's coin would destroy that name.
