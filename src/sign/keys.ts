@@ -17,6 +17,7 @@ import type { NamecoinNetwork } from './network.ts';
 export type AddressType = 'p2wpkh' | 'p2pkh';
 
 export interface HotKey {
+  /** Non-enumerable on keys made by this module (so logs never show it): do not copy keys by spreading. */
   privateKey: Uint8Array;
   /** Compressed (33 bytes) unless `uncompressed` is set (legacy P2PKH imports only). */
   publicKey: Uint8Array;
@@ -38,7 +39,10 @@ function keyFromPrivate(
 ): HotKey {
   const publicKey = ecc.pointFromScalar(privateKey, compressed);
   if (publicKey === null) throw new Error('hot key: private key is outside the secp256k1 range');
-  const key: HotKey = { privateKey: Uint8Array.from(privateKey), publicKey, addressType, network };
+  const key = { publicKey, addressType, network } as HotKey;
+  // Not enumerable: JSON.stringify, console.log/util.inspect and object spreads leave the secret out,
+  // so a stray log line of a HotKey cannot leak it.
+  Object.defineProperty(key, 'privateKey', { value: Uint8Array.from(privateKey), enumerable: false, writable: false });
   if (!compressed) key.uncompressed = true;
   return key;
 }

@@ -202,6 +202,16 @@ describe('key file', () => {
   });
 });
 
+test('a HotKey printed or serialised by accident does not show its private key', async () => {
+  const { inspect } = await import('node:util');
+  const key = hotKeyFromWif(KEYS[0]!.wif_regtest, regtest, 'p2wpkh');
+  expect(bytesToHex(key.privateKey)).toBe(KEYS[0]!.privkey_hex);
+  for (const shown of [JSON.stringify(key), inspect(key, { depth: 5 }), JSON.stringify({ ...key })]) {
+    expect(shown).not.toContain('privateKey');
+    expect(shown).toContain('addressType');
+  }
+});
+
 describe('base58check', () => {
   test('leading zero bytes become 1s and come back', () => {
     const payload = hexToBytes('0000ff01');
