@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { bytesToHex, equalBytes, hexToBytes } from '../../src/sign/bytes.ts';
 import { hotKeyFromWif, hotScript, type HotKey } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
+import { isMinimallyEncoded } from '../../src/sign/namescript.ts';
 import { decodeNameTransaction } from '../../src/sign/tx-decode.ts';
 import { buildNameUpdate, type Coin } from '../../src/sign/update.ts';
 import { verifyAllInputs } from '../helpers/interpreter.ts';
@@ -36,6 +37,9 @@ const CORE_BUILT: [string, string][] = [
   ['rbf-and-chains', 'u2-chained'],
   ['expiry', 'update'],
   ['rejections', 'base-valid-not-broadcast'],
+  ['rejections', 'rebroadcast-confirmed'],
+  ['rejections', 'double-spend-spent-name-coin'],
+  ['rejections', 'value-520-bytes-control'],
 ];
 
 describe('rebuilding Namecoin Core’s name_updates', () => {
@@ -80,4 +84,75 @@ describe('rebuilding Namecoin Core’s name_updates', () => {
       expect(mine.inputs.every((i) => i.sequence === 0xfffffffd)).toBe(true);
     });
   }
+});
+
+function coinsOf(scenario: string, label: string): Coin[] {
+  return recorded(scenario, label).prev.inputs.map((i) => ({ txid: i.txid, vout: i.vout, value: i.value_sat, script: hexToBytes(i.script_hex) }));
+}
+
+describe('the recorded variants Core built by hand', () => {
+  const key3 = hotKeyFromWif(KEYS.find((k) => k.label === 'key3')!.wif_regtest, regtest, 'p2wpkh');
+  const charlie = (): Coin => coinsOf('surplus-fee', 'surplus')[0]!;
+  const base = { key: key3, name: 'dd/charlie', value: '{"ip":"192.0.2.33"}', feeCoins: [] as Coin[] };
+  const valueOf = (label: string): Uint8Array => {
+    const op = decodeNameTransaction(recorded('surplus-fee', label).hex, regtest).outputs[0]!.nameOp!;
+    return op.op === 'name_update' ? op.value : new Uint8Array(0);
+  };
+
+  test('variant-lowfee / variant-fee-1sat-below-min: a rate under 100 sat/vB is floored, giving exactly variant-fee-exactly-min', () => {
+    const built = buildNameUpdate({ ...base, value: valueOf('variant-fee-exactly-min'), nameCoin: charlie(), fee: { feeRate: 6.94, maxFee: 100_000, maxFeeRate: 1000 } });
+    expect(built.hex).toBe(recorded('surplus-fee', 'variant-fee-exactly-min').hex);
+    expect(built.fee).toBe(14_400);
+  });
+  test('variant-absurd-fee: reproduced only when the caller asks for a 0.04 NMC minimum fee and lifts the caps', () => {
+    const r = recorded('surplus-fee', 'variant-absurd-fee');
+    const req = { ...base, value: valueOf('variant-absurd-fee'), nameCoin: charlie() };
+    const built = buildNameUpdate({ ...req, fee: { feeRate: 200, maxFee: 5_000_000, maxFeeRate: 30_000, minFee: 4_000_000 } });
+    expect(built.hex).toBe(r.hex);
+    expect(() => buildNameUpdate({ ...req, fee: { feeRate: 200, maxFee: 1_000_000, maxFeeRate: 1000, minFee: 4_000_000 } })).toThrow(/above fee.maxFee/);
+  });
+  test('variant-greedy / variant-greedy-nochange: a name output under 0.01 NMC is refused', () => {
+    for (const nameAmount of [900_000, 999_999]) {
+      expect(() => buildNameUpdate({ ...base, nameCoin: charlie(), nameAmount, fee: { feeRate: 200, maxFee: 5_000_000, maxFeeRate: 30_000 } })).toThrow(
+        expect.objectContaining({ code: 'name-amount-too-low' }),
+      );
+    }
+  });
+
+  const key1 = hotKeyFromWif(KEYS.find((k) => k.label === 'key1')!.wif_regtest, regtest, 'p2wpkh');
+  const fee = { feeRate: 200, maxFee: 1_000_000, maxFeeRate: 1000 };
+  test('rejections/name-mismatch: updating dd/other with dd/alpha’s coin is refused', () => {
+    const [nameCoin, ...feeCoins] = coinsOf('rejections', 'name-mismatch');
+    expect(() => buildNameUpdate({ key: key1, name: 'dd/other', value: '{}', nameCoin: nameCoin!, feeCoins, fee })).toThrow(
+      expect.objectContaining({ code: 'wrong-name' }),
+    );
+  });
+  test('rejections/no-name-input: a plain coin in place of the name coin is refused', () => {
+    const [plainCoin] = coinsOf('rejections', 'no-name-input');
+    expect(() => buildNameUpdate({ key: key1, name: 'dd/alpha', value: '{}', nameCoin: plainCoin!, feeCoins: [], fee })).toThrow(
+      expect.objectContaining({ code: 'not-a-name-coin' }),
+    );
+  });
+  test('rejections/value-521-bytes is refused', () => {
+    const [nameCoin, ...feeCoins] = coinsOf('rejections', 'value-521-bytes');
+    expect(() => buildNameUpdate({ key: key1, name: 'dd/alpha', value: 'v'.repeat(521), nameCoin: nameCoin!, feeCoins, fee })).toThrow(
+      expect.objectContaining({ code: 'value-too-long' }),
+    );
+  });
+  test('rejections/nonminimal-*: the same update from us uses the minimal pushes', () => {
+    for (const label of ['nonminimal-name-pushdata1', 'nonminimal-value-pushdata2']) {
+      const r = recorded('rejections', label);
+      const theirs = decodeNameTransaction(r.hex, regtest).outputs[0]!;
+      const op = theirs.nameOp!;
+      if (op.op !== 'name_update') throw new Error('expected an update');
+      const [nameCoin, ...feeCoins] = coinsOf('rejections', label);
+      const key3w = hotKeyFromWif(KEYS.find((k) => k.label === 'key3')!.wif_regtest, regtest, 'p2wpkh');
+      const built = buildNameUpdate({ key: key3w, name: op.name, value: op.value, nameCoin: nameCoin!, feeCoins, fee });
+      const mine = decodeNameTransaction(built.hex, regtest).outputs[0]!;
+      expect(mine.nameOp).toEqual(op);
+      expect(bytesToHex(mine.script)).not.toBe(bytesToHex(theirs.script));
+      expect(isMinimallyEncoded(mine.script)).toBe(true);
+      expect(isMinimallyEncoded(theirs.script)).toBe(false);
+    }
+  });
 });
