@@ -20,8 +20,9 @@ export interface Exchange {
   closes: boolean;
 }
 
-export function loadTranscript(file: string): Exchange[] {
-  const rows = readFixtureJsonl<TranscriptLine>('regtest', 'electrum-transcripts', file);
+/** A transcript from fixtures/regtest/<scenario>/ (default: electrum-transcripts). */
+export function loadTranscript(file: string, scenario = 'electrum-transcripts'): Exchange[] {
+  const rows = readFixtureJsonl<TranscriptLine>('regtest', scenario, file);
   const out: Exchange[] = [];
   for (const row of rows) {
     if (row.sent !== null) out.push({ sent: row.sent, received: [], closes: false });
