@@ -10,6 +10,7 @@ export type SignRefusalCode =
   | 'fee-coin-not-hot'
   | 'duplicate-coin'
   | 'bad-coin'
+  | 'bad-key'
   | 'value-too-long'
   | 'name-too-long'
   | 'value-not-standard'

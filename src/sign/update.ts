@@ -10,6 +10,7 @@
 // name ≤ 255 bytes; inputs = outputs + fee; the name output ≥ the network's minimum; a legacy
 // prevout script survives bitcoinjs' decompile/compile before it is signed over.
 import * as bitcoin from 'bitcoinjs-lib';
+import * as ecc from 'tiny-secp256k1';
 import { bytesToHex, concatBytes, equalBytes, hexToBytes, toBytes } from './bytes.ts';
 import { MAX_LOW_R_SIG_LENGTH, signDigest, verifyDer } from './ecdsa.ts';
 import { checkFeeCaps, dustThreshold, type FeePolicy, requiredFee, validateFeePolicy } from './fees.ts';
@@ -85,6 +86,23 @@ function checkCoin(coin: Coin, field: string): void {
   if (!Number.isInteger(coin.vout) || coin.vout < 0 || coin.vout > 0xffffffff) refuse('bad-coin', `${field}.vout must be an output index, got ${String(coin.vout)}`);
   if (!Number.isSafeInteger(coin.value) || coin.value <= 0) refuse('bad-coin', `${field}.value must be a positive whole number of satoshis, got ${String(coin.value)}`);
   if (!(coin.script instanceof Uint8Array) || coin.script.length === 0) refuse('bad-coin', `${field}.script must be the coin's output script bytes`);
+}
+
+/** A hand-made HotKey must still be one key: its public key from its private key, compressed for segwit. */
+function checkKey(key: HotKey): void {
+  if (!(key.privateKey instanceof Uint8Array) || !ecc.isPrivate(key.privateKey)) {
+    refuse('bad-key', 'key.privateKey is not a valid secp256k1 private key; load the key with parseKeyFile/hotKeyFromWif');
+  }
+  const derived = ecc.pointFromScalar(key.privateKey, key.publicKey.length === 33);
+  if (derived === null || !equalBytes(derived, key.publicKey)) {
+    refuse('bad-key', 'key.publicKey does not belong to key.privateKey; load the key with parseKeyFile/hotKeyFromWif');
+  }
+  if (key.addressType === 'p2wpkh' && key.publicKey.length !== 33) {
+    refuse('bad-key', 'a p2wpkh hot key needs a compressed public key (segwit refuses uncompressed ones)');
+  }
+  if (key.addressType !== 'p2wpkh' && key.addressType !== 'p2pkh') {
+    refuse('bad-key', `key.addressType ${JSON.stringify(key.addressType)} is not p2wpkh or p2pkh`);
+  }
 }
 
 const outpoint = (c: { txid: string; vout: number }): string => `${c.txid.toLowerCase()}:${c.vout}`;
@@ -167,6 +185,7 @@ export function buildNameUpdate(req: NameUpdateRequest): SignedNameUpdate {
     refuse('expired-or-new', `the name expired ${-req.expiresIn} blocks ago (expiresIn ${req.expiresIn}); its coin is gone, the name must be registered again`);
   }
   validateFeePolicy(req.fee, network);
+  checkKey(key);
 
   // The name coin: the configured name, held by exactly this hot key, spendable under standard policy.
   const own = hotScript(key);

@@ -1,6 +1,7 @@
 // The signer's invariants, each attacked by a request that tries to break it, plus funding and fee
 // behaviour. Every transaction that is built is also checked by bitcore-lib.
 import { sha256 } from '@noble/hashes/sha2';
+import * as ecc from 'tiny-secp256k1';
 import { describe, expect, test } from 'vitest';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/sign/bytes.ts';
 import { hotKeyFromWif, hotScript, type HotKey, p2pkhScript } from '../../src/sign/keys.ts';
@@ -207,6 +208,17 @@ describe('invariant: a legacy prevout script round-trips before it is signed ove
     const key3 = hotKeyFromWif(fixtureKey('key3').wif_regtest, regtest, 'p2wpkh');
     const ncoin = { txid: c.txid, vout: c.vout, value: c.value_sat, script: hexToBytes(c.script_hex) };
     expectRefusal(request({ key: key3, name: 'dd/echo', nameCoin: ncoin, feeCoins: [plain(key3, 5_000_000)] }), 'non-minimal-name-coin', /non-minimal/);
+  });
+});
+
+describe('the key itself', () => {
+  test('a hand-built HotKey whose public key is not its private key’s is refused', () => {
+    const forged = { ...key1, privateKey: key1.privateKey, publicKey: hotKeyFromWif(k2.wif_regtest, regtest, 'p2wpkh').publicKey };
+    expectRefusal(request({ key: forged }), 'bad-key', /key.publicKey does not belong to key.privateKey/);
+  });
+  test('an uncompressed key cannot be a p2wpkh hot key', () => {
+    const uncompressed = { ...key1, privateKey: key1.privateKey, publicKey: ecc.pointFromScalar(key1.privateKey, false)! };
+    expectRefusal(request({ key: uncompressed }), 'bad-key', /compressed public key/);
   });
 });
 
