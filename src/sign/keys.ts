@@ -5,7 +5,8 @@
 // Key file: one line `wpkh(WIF)` or `pkh(WIF)`, optionally followed by Core's `#checksum`; a bare
 // WIF means wpkh. No error message here ever contains the WIF or the private key bytes.
 import { randomBytes } from 'node:crypto';
-import * as bitcoin from 'bitcoinjs-lib';
+// Sub-path imports keep bitcoinjs' PSBT code (about 50 KB) out of the router bundle.
+import * as bitcoinAddress from 'bitcoinjs-lib/src/address';
 import { ripemd160 } from '@noble/hashes/legacy';
 import { sha256 } from '@noble/hashes/sha2';
 import * as ecc from 'tiny-secp256k1';
@@ -119,12 +120,12 @@ export function scriptToAddress(script: Uint8Array, network: NamecoinNetwork): s
   const n = network.bitcoinjs;
   switch (classifyScript(script)) {
     case 'p2pkh':
-      return bitcoin.address.toBase58Check(script.subarray(3, 23), n.pubKeyHash);
+      return bitcoinAddress.toBase58Check(script.subarray(3, 23), n.pubKeyHash);
     case 'p2sh':
-      return bitcoin.address.toBase58Check(script.subarray(2, 22), n.scriptHash);
+      return bitcoinAddress.toBase58Check(script.subarray(2, 22), n.scriptHash);
     case 'p2wpkh':
     case 'p2wsh':
-      return bitcoin.address.toBech32(script.subarray(2), 0, n.bech32);
+      return bitcoinAddress.toBech32(script.subarray(2), 0, n.bech32);
     default:
       return null;
   }
@@ -140,7 +141,7 @@ export function addressToScript(address: string, network: NamecoinNetwork): Uint
   if (text.toLowerCase().startsWith(`${n.bech32}1`)) {
     let decoded: { version: number; data: Uint8Array };
     try {
-      decoded = bitcoin.address.fromBech32(text);
+      decoded = bitcoinAddress.fromBech32(text);
     } catch (e) {
       throw new Error(`address ${JSON.stringify(address)}: not a valid bech32 address (${(e as Error).message})`);
     }

@@ -1,7 +1,7 @@
 // Namecoin network parameters (reference namecoin.md §3; Core src/kernel/chainparams.cpp,
 // Electrum-NMC constants.py). bitcoinjs-lib only needs the address/WIF bytes; the rest is what the
 // signer and the name-expiry logic need to know about each chain.
-import type * as bitcoin from 'bitcoinjs-lib';
+import type { Network } from 'bitcoinjs-lib/src/networks';
 
 export type NetworkName = 'mainnet' | 'testnet' | 'regtest';
 
@@ -12,7 +12,7 @@ export interface ElectrumPorts {
 
 export interface NamecoinNetwork {
   name: NetworkName;
-  bitcoinjs: bitcoin.Network;
+  bitcoinjs: Network;
   /** Blocks after the last update at which a name expires (Core NameExpirationDepth, current rule). */
   nameExpirationDepth: number;
   /** Consensus minimum of a name output, in satoshis (NAME_LOCKED_AMOUNT; below it: tx-name-greedy). */

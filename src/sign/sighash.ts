@@ -7,21 +7,22 @@
 // bitcoinjs' legacy hashForSignature re-serialises the prevout script through decompile/compile,
 // which rewrites non-minimal pushes; we refuse any script that does not survive that unchanged, since
 // the digest would then not be the one Core checks.
-import * as bitcoin from 'bitcoinjs-lib';
+import * as bscript from 'bitcoinjs-lib/src/script';
+import { Transaction } from 'bitcoinjs-lib/src/transaction';
 import { concatBytes, equalBytes } from './bytes.ts';
 import { classifyScript } from './keys.ts';
 import { stripNamePrefix } from './namescript.ts';
 import { SignRefusal } from './refusal.ts';
 
-export const SIGHASH_ALL = bitcoin.Transaction.SIGHASH_ALL;
+export const SIGHASH_ALL = Transaction.SIGHASH_ALL;
 
 /** True if bitcoinjs reproduces the script exactly when it decompiles and recompiles it. */
 export function roundTripsThroughBitcoinjs(script: Uint8Array): boolean {
-  const chunks = bitcoin.script.decompile(script);
-  return chunks !== null && equalBytes(bitcoin.script.compile(chunks), script);
+  const chunks = bscript.decompile(script);
+  return chunks !== null && equalBytes(bscript.compile(chunks), script);
 }
 
-export function legacySighash(tx: bitcoin.Transaction, inputIndex: number, prevScript: Uint8Array, hashType = SIGHASH_ALL): Uint8Array {
+export function legacySighash(tx: Transaction, inputIndex: number, prevScript: Uint8Array, hashType = SIGHASH_ALL): Uint8Array {
   if (!roundTripsThroughBitcoinjs(prevScript)) {
     throw new SignRefusal(
       'non-roundtrip-script',
@@ -36,14 +37,14 @@ export function p2wpkhScriptCode(pubkeyHash: Uint8Array): Uint8Array {
 }
 
 /** BIP143 digest for a P2WPKH program `0014{20}` (pass the stripped program or the full script). */
-export function witnessV0Sighash(tx: bitcoin.Transaction, inputIndex: number, program: Uint8Array, value: number, hashType = SIGHASH_ALL): Uint8Array {
+export function witnessV0Sighash(tx: Transaction, inputIndex: number, program: Uint8Array, value: number, hashType = SIGHASH_ALL): Uint8Array {
   const address = stripNamePrefix(program);
   if (classifyScript(address) !== 'p2wpkh') throw new SignRefusal('unsupported-script', `input ${inputIndex}: not a P2WPKH program`);
   return tx.hashForWitnessV0(inputIndex, p2wpkhScriptCode(address.subarray(2)), BigInt(value), hashType);
 }
 
 /** The digest Namecoin Core checks for this input, chosen by the prevout's (prefix-stripped) type. */
-export function inputSighash(tx: bitcoin.Transaction, inputIndex: number, prevScript: Uint8Array, value: number, hashType = SIGHASH_ALL): Uint8Array {
+export function inputSighash(tx: Transaction, inputIndex: number, prevScript: Uint8Array, value: number, hashType = SIGHASH_ALL): Uint8Array {
   const kind = classifyScript(stripNamePrefix(prevScript));
   if (kind === 'p2wpkh') return witnessV0Sighash(tx, inputIndex, prevScript, value, hashType);
   if (kind === 'p2pkh') return legacySighash(tx, inputIndex, prevScript, hashType);

@@ -1,6 +1,6 @@
 // Decode a raw Namecoin transaction into what the agent, the chain client and the simulator ask of
 // it: outpoints spent, outputs with their name operation (if any) and the address behind the prefix.
-import * as bitcoin from 'bitcoinjs-lib';
+import { Transaction } from 'bitcoinjs-lib/src/transaction';
 import { reversedHex } from './bytes.ts';
 import { scriptToAddress } from './keys.ts';
 import { type NameScript, parseNameScript } from './namescript.ts';
@@ -45,10 +45,10 @@ export interface DecodedNameTransaction {
 }
 
 export function decodeNameTransaction(hex: string, network: NamecoinNetwork): DecodedNameTransaction {
-  let tx: bitcoin.Transaction;
+  let tx: Transaction;
   try {
     if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new Error('not hex');
-    tx = bitcoin.Transaction.fromHex(hex);
+    tx = Transaction.fromHex(hex);
   } catch (e) {
     throw new Error(`transaction hex does not parse as a transaction (${(e as Error).message}); pass the raw transaction as hex`);
   }

@@ -9,7 +9,7 @@
 // hot script that holds the name coin; the name coin carries the configured name; value ≤ 520 and
 // name ≤ 255 bytes; inputs = outputs + fee; the name output ≥ the network's minimum; a legacy
 // prevout script survives bitcoinjs' decompile/compile before it is signed over.
-import * as bitcoin from 'bitcoinjs-lib';
+import { Transaction } from 'bitcoinjs-lib/src/transaction';
 import * as ecc from 'tiny-secp256k1';
 import { bytesToHex, concatBytes, equalBytes, hexToBytes, toBytes } from './bytes.ts';
 import { MAX_LOW_R_SIG_LENGTH, signDigest, verifyDer } from './ecdsa.ts';
@@ -108,8 +108,8 @@ function checkKey(key: HotKey): void {
 const outpoint = (c: { txid: string; vout: number }): string => `${c.txid.toLowerCase()}:${c.vout}`;
 
 /** A transaction with these inputs/outputs and no signatures yet. */
-function unsignedTx(inputs: Coin[], outputs: { script: Uint8Array; value: number }[]): bitcoin.Transaction {
-  const tx = new bitcoin.Transaction();
+function unsignedTx(inputs: Coin[], outputs: { script: Uint8Array; value: number }[]): Transaction {
+  const tx = new Transaction();
   tx.version = NAME_TX_VERSION;
   tx.locktime = 0;
   for (const c of inputs) tx.addInput(hexToBytes(c.txid).reverse(), c.vout, RBF_SEQUENCE);
@@ -122,7 +122,7 @@ function pushBytes(data: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(data.length), data);
 }
 
-function placeSignature(tx: bitcoin.Transaction, i: number, key: HotKey, sig: Uint8Array): void {
+function placeSignature(tx: Transaction, i: number, key: HotKey, sig: Uint8Array): void {
   if (key.addressType === 'p2wpkh') tx.setWitness(i, [sig, key.publicKey]);
   else tx.setInputScript(i, concatBytes(pushBytes(sig), pushBytes(key.publicKey)));
 }
@@ -291,7 +291,7 @@ export function buildNameUpdate(req: NameUpdateRequest): SignedNameUpdate {
 }
 
 /** Last line of defence: inputs = outputs + fee, exactly one name output, at the minimum or above. */
-function assertBalanced(tx: bitcoin.Transaction, plan: Plan): void {
+function assertBalanced(tx: Transaction, plan: Plan): void {
   const totalIn = plan.inputs.reduce((s, c) => s + c.value, 0);
   const totalOut = tx.outs.reduce((s, o) => s + Number(o.value), 0);
   if (totalIn !== totalOut + plan.fee) throw new Error(`internal: inputs ${totalIn} ≠ outputs ${totalOut} + fee ${plan.fee}`);
