@@ -4,6 +4,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.ts';
+import { OPTIONS, validateOptions, type RawValue } from '../../src/config/schema.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import {
   ACL_FILE,
@@ -252,6 +254,58 @@ describe('settings form over docs/config.md', async () => {
     ['pin_file', 'relative/pins.json', false],
     ['ip4_interface', 'wan', true],
     ['ip4_interface', 'wan; reboot', false],
+    ['ip4_interface', 'br-lan', true],
+    ['name', 'dd/Example', true],
+    ['name', 'dd/ex_ample', true],
+    ['server', 'tls://electrum.example.org:50002/', true],
+    ['port', 'tcp/0', false],
+    ['port', '+443', false],
+    ['template', '{"tor":"x.onion","map":{"www":{"ip":"203.0.113.8"}}}', true],
+    ['template', '{"ds":[]}', false],
+    ['min_servers', '01', true],
+    ['ip6_suffix', '::', true],
+    ['fee_rate', '150', true],
+    ['fee_rate', 'fast', false],
+    ['max_fee', '0', false],
+    ['max_fee_rate', '0', false],
+    ['check_interval', '1.5', false],
+    ['min_interval', '0', true],
+    ['key_file', '/etc/nmcddns/hot key', true],
+    ['key_file', ' /etc/nmcddns/hotkey', false],
+    ['script', '/usr/bin/my-addresses', true],
+    ['script', 'my-addresses', false],
+    ['script', '', false, { ip6_source: 'script' }],
+    ['renew_blocks', '4032', false],
+    ['renew_blocks', '36000', false],
+    ['renew_blocks', '10', true, { network: 'regtest' }],
+    ['renew_blocks', '8000', false, { network: 'regtest' }],
+    ['fee_rate', '50', false],
+    ['fee_rate', '150.5', true],
+    ['max_fee_rate', '2000', true],
+    ['min_servers', '65', false],
+    ['check_interval', '1441', false],
+    ['min_interval', '604801', false],
+    ['template', '{"ip":"203.0.113.8"}', false],
+    ['template', '{"map":{"www":{"tls":{}}}}', false],
+    ['template', '{"map":{"www":{"ip":"203.0.113.8"}}}', true],
+    ['template', '{"map":"www"}', false],
+    ['template', '{"alias":"evil.bit"}', false],
+    ['ip6_address', '::ffff:192.0.2.1', true],
+    ['ip6_address', '1:2:3:4:5:6:7:8:9', false],
+    ['ip6_address', 'fe80::1%eth0', false],
+    ['ip6_suffix', '0:0:0:0::10', true],
+    ['ip6_suffix', '::1:2:3:4:5', false],
+    ['ip4_address', '01.2.3.4', false],
+    ['server', 'tls://bad_host!:50002', false],
+    ['server', 'TLS://electrum.example.org:50002', true],
+    ['server', 'tls://[2001:db8::1]:50002', true],
+    ['server', 'tls://[nothex]:50002', false],
+    ['server_fingerprint', `[2001:db8::1]:50002=${'AB:'.repeat(31)}AB`, true],
+    ['name', 'dd/\u00e9', false],
+    ['name', `dd/${'a'.repeat(253)}`, false],
+    ['port', 'TCP/443', true],
+    ['ip6_interface', '@wan6', true],
+    ['ip6_interface', 'pppoe-wan', true],
   ];
 
   it.each(cases)('validates %s = %j → %s', async (name, value, ok, formValues) => {
@@ -261,6 +315,33 @@ describe('settings form over docs/config.md', async () => {
     const r = o.validate!.call(o, 'main', value);
     if (ok) expect(r).toBe(true);
     else expect(r).toBeTypeOf('string');
+  });
+
+  // The agent checks again at run time with src/config/schema.ts; the form must not accept what
+  // the agent refuses (the user would learn it only from the log) nor refuse what it accepts.
+  it.each(cases)('agrees with the agent\'s schema on %s = %j', async (name, value, _ok, formValues) => {
+    const f = formValues ? await recordView('nmcddns/settings', formValues) : form;
+    const o = f.options.find((x) => x.name === name)!;
+    const formOk = o.validate!.call(o, 'main', value) === true;
+    const raw = new Map<string, RawValue>([['name', 'dd/example'], ...Object.entries(formValues ?? {})]);
+    if (name === 'ip4_address' || name === 'ip6_address') raw.set(name.replace('address', 'source'), formValues?.[name.replace('address', 'source')] ?? 'static');
+    // LuCI removes an emptied option from the file; the agent then sees it absent.
+    if (value === '') raw.delete(name);
+    else raw.set(name, o.widget === 'DynamicList' ? [value] : value);
+    let agentOk = true;
+    let why = '';
+    try {
+      validateOptions(raw, 'test');
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      agentOk = false;
+      why = e.message;
+    }
+    expect(formOk, `form ${formOk ? 'accepts' : 'refuses'}, agent ${agentOk ? 'accepts' : `refuses: ${why}`}`).toBe(agentOk);
+  });
+
+  it('has the same option names as the agent\'s schema', () => {
+    expect(form.options.map((o) => o.name).sort()).toEqual(OPTIONS.map((o) => o.key).sort());
   });
 
   it('shows the address fields only for the sources that use them', () => {

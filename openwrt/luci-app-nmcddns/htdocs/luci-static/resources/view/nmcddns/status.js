@@ -118,6 +118,14 @@ function runStamp(st) {
 	return [ r.startedAt, r.finishedAt, r.txid, r.action ].join('|');
 }
 
+// status, or {error} when the call itself failed (rpcd down, plugin missing, no access), so the
+// page says what went wrong instead of showing a blank status.
+function readStatus() {
+	return callStatus().catch(function(err) {
+		return { error: err.message || String(err) };
+	});
+}
+
 function renderSetup(setup) {
 	if (!isObj(setup))
 		return [ E('p', {}, [ _('No setup information.') ]) ];
@@ -154,7 +162,7 @@ function renderSetup(setup) {
 
 return view.extend({
 	load: function() {
-		return L.resolveDefault(callStatus(), {});
+		return readStatus();
 	},
 
 	renderStatus: function(st) {
@@ -219,7 +227,7 @@ return view.extend({
 	},
 
 	refresh: function() {
-		return L.resolveDefault(callStatus(), {}).then(L.bind(function(st) {
+		return readStatus().then(L.bind(function(st) {
 			this.status = st;
 			dom.content(this.statusNode, this.renderStatus(st));
 			return st;
