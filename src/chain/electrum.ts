@@ -49,6 +49,11 @@ export interface ElectrumOptions {
   pins?: PinStore;
   /** Aborts connect and every request (the whole-run deadline). */
   signal?: AbortSignal;
+  /**
+   * When set, `server.features` must report this genesis hash (servers.ts GENESIS_HASHES):
+   * a testnet server in a mainnet list would otherwise answer with a plausible, wrong state.
+   */
+  genesisHash?: string;
 }
 
 export interface ElectrumStats {
@@ -475,6 +480,19 @@ export async function connectElectrum(server: ServerAddress, options: ElectrumOp
   }
   client.serverSoftware = sanitizeServerText(reply[0], 80);
   client.protocolVersion = reply[1];
+  if (options.genesisHash !== undefined) {
+    let genesis: string;
+    try {
+      genesis = (await client.features()).genesisHash;
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+    if (genesis !== options.genesisHash.toLowerCase()) {
+      await client.close();
+      throw new ChainError('protocol', `${server.url} serves another chain: genesis ${sanitizeServerText(genesis, 64)}, expected ${options.genesisHash}`, server.url);
+    }
+  }
   return client;
 }
 

@@ -87,6 +87,14 @@ export const DEFAULT_SERVERS: Readonly<Record<'mainnet' | 'testnet' | 'regtest',
   regtest: ['tcp://127.0.0.1:51001'],
 };
 
+/** Genesis block hashes (reference namecoin.md §3), checked against `server.features`. */
+export const GENESIS_HASHES: Readonly<Record<'mainnet' | 'testnet' | 'regtest', string>> = {
+  mainnet: '000000000062b72c5e2ceb45fbc8587e807c155b0da735e6483dfba2f0a9c770',
+  testnet: '00000007199508e34a9ff81e6ec0c477a4cccff2a4767a8eee39c11db367b008',
+  // Same as Bitcoin's regtest.
+  regtest: '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206',
+};
+
 /** The configured list, or the network's defaults when none is configured. */
 export function resolveServers(configured: readonly string[] | undefined, network: string): ServerAddress[] {
   if (configured && configured.length > 0) return configured.map(parseServerUrl);

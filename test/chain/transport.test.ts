@@ -8,7 +8,7 @@ import { connectElectrum, ElectrumClient } from '../../src/chain/electrum.ts';
 import { ChainError, ServerError } from '../../src/chain/errors.ts';
 import { connectAll, connectFirst } from '../../src/chain/failover.ts';
 import { parseFingerprintList, PinStore } from '../../src/chain/pins.ts';
-import { parseServerUrl } from '../../src/chain/servers.ts';
+import { GENESIS_HASHES, parseServerUrl } from '../../src/chain/servers.ts';
 import { VERSION } from '../../src/version.ts';
 import { deadPort, electrumHandler, makeCert, startLineServer, type LineServer } from './loopback.ts';
 
@@ -67,6 +67,16 @@ describe('negotiation', () => {
     });
     const e = await expectChainError(connectElectrum(parseServerUrl(s.url)), 'protocol');
     expect(e.message).toMatch(/refused server\.version: unsupported protocol version/);
+  });
+
+  it('refuses a server of another chain when the genesis hash is checked', async () => {
+    const features = (genesis: string) => ({ 'server.features': () => ({ genesis_hash: genesis, server_version: 'ElectrumX 1.16.0', protocol_min: '1.4', protocol_max: '1.4.2' }) });
+    const regtest = await serve({ onLine: electrumHandler(features(GENESIS_HASHES.regtest)) });
+    const e = await expectChainError(connectElectrum(parseServerUrl(regtest.url), { genesisHash: GENESIS_HASHES.mainnet }), 'protocol');
+    expect(e.message).toBe(`${regtest.url} serves another chain: genesis ${GENESIS_HASHES.regtest}, expected ${GENESIS_HASHES.mainnet}`);
+    const c = await connectElectrum(parseServerUrl(regtest.url), { genesisHash: GENESIS_HASHES.regtest });
+    clients.push(c);
+    expect(regtest.lines.map((l) => JSON.parse(l).method)).toEqual(['server.version', 'server.features', 'server.version', 'server.features']);
   });
 
   it('reads the relay fee with blockchain.relayfee below 1.6 and mempool.get_info at 1.6', async () => {
