@@ -173,6 +173,8 @@ function planFor(
 
 export function buildNameUpdate(req: NameUpdateRequest): SignedNameUpdate {
   const { key } = req;
+  if (typeof key !== 'object' || key === null || typeof key.network !== 'object') refuse('bad-key', 'key is missing; load the hot key with parseKeyFile');
+  if (!Array.isArray(req.feeCoins)) refuse('bad-coin', 'feeCoins must be a list (empty to pay from the name coin’s surplus)');
   const network = key.network;
   const name = toBytes(req.name);
   const value = toBytes(req.value);

@@ -283,5 +283,7 @@ describe('funding', () => {
     const r = request();
     expectRefusal({ ...r, nameCoin: { ...r.nameCoin, txid: 'xyz' } }, 'bad-coin', /nameCoin.txid must be 64 hex digits/);
     expectRefusal({ ...r, feeCoins: [{ ...plain(key1, 5000), value: 1.5 }] }, 'bad-coin', /feeCoins\[0\].value must be a positive whole number/);
+    expectRefusal({ ...r, feeCoins: undefined as unknown as Coin[] }, 'bad-coin', /feeCoins must be a list/);
+    expectRefusal({ ...r, nameCoin: { ...r.nameCoin, vout: -1 } }, 'bad-coin', /nameCoin.vout must be an output index/);
   });
 });
