@@ -161,14 +161,30 @@ function treeEntries(files, mtime) {
 const POSTINST = `#!/bin/sh
 [ "\${IPKG_NO_SCRIPT}" = "1" ] && exit 0
 [ -s "\${IPKG_INSTROOT}/lib/functions.sh" ] || exit 0
+# shellcheck source=/dev/null
 . "\${IPKG_INSTROOT}/lib/functions.sh"
 default_postinst "$0" "$@"
 `;
 const PRERM = `#!/bin/sh
 [ -s "\${IPKG_INSTROOT}/lib/functions.sh" ] || exit 0
+# shellcheck source=/dev/null
 . "\${IPKG_INSTROOT}/lib/functions.sh"
 default_prerm "$0" "$@"
 `;
+
+/**
+ * The maintainer scripts of a package, by file name in control.tar.gz, in archive order.
+ * @param {PackageSpec} spec
+ * @returns {Record<string, string>}
+ */
+export function controlScripts(spec) {
+  /** @type {Record<string, string>} */
+  const scripts = { postinst: POSTINST };
+  if (spec.postinstPkg) scripts['postinst-pkg'] = spec.postinstPkg;
+  scripts.prerm = PRERM;
+  if (spec.prermPkg) scripts['prerm-pkg'] = spec.prermPkg;
+  return scripts;
+}
 
 /**
  * The control file. Description: first line after the field, further lines indented by one
@@ -217,10 +233,9 @@ export function buildIpk(spec) {
   if (spec.conffiles.length > 0) {
     control.push({ name: './conffiles', mode: 0o644, mtime, data: enc.encode(spec.conffiles.join('\n') + '\n') });
   }
-  control.push({ name: './postinst', mode: 0o755, mtime, data: enc.encode(POSTINST) });
-  if (spec.postinstPkg) control.push({ name: './postinst-pkg', mode: 0o755, mtime, data: enc.encode(spec.postinstPkg) });
-  control.push({ name: './prerm', mode: 0o755, mtime, data: enc.encode(PRERM) });
-  if (spec.prermPkg) control.push({ name: './prerm-pkg', mode: 0o755, mtime, data: enc.encode(spec.prermPkg) });
+  for (const [name, text] of Object.entries(controlScripts(spec))) {
+    control.push({ name: `./${name}`, mode: 0o755, mtime, data: enc.encode(text) });
+  }
 
   return gzip(
     tar([
@@ -293,12 +308,15 @@ export function luciSpec({ root, version, mtime }) {
       files.push({ path: `${to}/${rel}`, mode, data: new Uint8Array(readFileSync(file)) });
     }
   }
+  // The title the LuCI feed Makefile gives the app, so both builds describe it alike.
+  const makefile = join(app, 'Makefile');
+  const title = existsSync(makefile) ? /^LUCI_TITLE:=(.+)$/m.exec(readFileSync(makefile, 'utf8'))?.[1]?.trim() : undefined;
   return {
     name: 'luci-app-nmcddns',
     version,
     depends: 'nmcddns, luci-base',
     section: 'luci',
-    description: `LuCI support for nmcddns (Namecoin dynamic DNS)
+    description: `${title ?? 'LuCI support for nmcddns (Namecoin dynamic DNS)'}
 Status of the dd/ name, "Update now", key setup and the settings form.`,
     files,
     conffiles: files.filter((f) => f.path.startsWith('/etc/config/')).map((f) => f.path),
@@ -366,6 +384,9 @@ export async function packAll({ root, dist, version }) {
     writeFileSync(out, buildIpk(spec));
     written.push(out);
   }
-  for (const p of written) process.stdout.write(`packed ${relative(root, p)}\n`);
+  for (const p of written) {
+    const rel = relative(root, p);
+    process.stdout.write(`packed ${rel.startsWith('..') ? p : rel}\n`);
+  }
   return written;
 }
