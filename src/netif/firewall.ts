@@ -32,11 +32,21 @@ function uciWords(line: string, lineNo: number, where: string): string[] {
     let w = '';
     while (i < line.length && line[i] !== ' ' && line[i] !== '\t') {
       const q = line[i] as string;
-      if (q === "'" || q === '"') {
+      if (q === "'") {
         const end = line.indexOf(q, i + 1);
-        if (end < 0) throw new Error(`${where} line ${lineNo}: unterminated ${q} quote`);
+        if (end < 0) throw new Error(`${where} line ${lineNo}: unterminated ' quote`);
         w += line.slice(i + 1, end);
         i = end + 1;
+      } else if (q === '"') {
+        // Double quotes allow backslash escapes, as in the shell and libuci.
+        let j = i + 1;
+        while (j < line.length && line[j] !== '"') {
+          if (line[j] === '\\' && j + 1 < line.length) j++;
+          w += line[j];
+          j++;
+        }
+        if (j >= line.length) throw new Error(`${where} line ${lineNo}: unterminated " quote`);
+        i = j + 1;
       } else if (q === '\\' && i + 1 < line.length) {
         w += line[i + 1];
         i += 2;
@@ -130,8 +140,9 @@ export function checkIp6Firewall(
       const policy = String(z.options[o.forward ? 'forward' : 'input'] ?? '').toUpperCase();
       if (policy === 'ACCEPT' && words(z.options.family).every((f) => f !== 'ipv4')) by = `zone ${name} ${o.forward ? 'forward' : 'input'} ACCEPT`;
     }
-    sections.forEach((r, i) => {
-      if (by || r.type !== 'rule') return;
+    // Named as UCI does: firewall.<name> or firewall.@rule[N] (N counts rules only, from 0).
+    sections.filter((r) => r.type === 'rule').forEach((r, i) => {
+      if (by) return;
       const opt = r.options;
       if (opt.enabled === '0') return;
       if (String(opt.target ?? '').toUpperCase() !== 'ACCEPT') return;
@@ -151,7 +162,7 @@ export function checkIp6Firewall(
       }
       if (!protoMatches(words(opt.proto), port.proto)) return;
       if (!portMatches(words(opt.dest_port), port.port)) return;
-      by = `rule ${r.name ? `'${r.name}'` : `#${i + 1}`}${typeof opt.name === 'string' ? ` (${opt.name})` : ''}`;
+      by = `rule ${r.name ? `firewall.${r.name}` : `firewall.@rule[${i}]`}${typeof opt.name === 'string' ? ` '${opt.name}'` : ''}`;
     });
     if (by) open.push({ port, by });
     else missing.push(port);

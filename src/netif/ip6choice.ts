@@ -38,9 +38,10 @@ export function ip6Unusable(c: Ip6Candidate): string | null {
     return 'not an IPv6 address';
   }
   if (!cls.publishable) return describeKind(cls.kind, cls.range);
+  // Temporary first: it is never published, whatever else is true of it.
+  if (c.temporary) return 'temporary (privacy) address';
   if (c.dadFailed) return 'duplicate address detection failed';
   if (c.tentative) return 'tentative (duplicate address detection still running)';
-  if (c.temporary) return 'temporary (privacy) address';
   if (c.deprecated || c.preferred <= 0) return 'deprecated (preferred lifetime over)';
   if (c.valid <= 0) return 'expired (valid lifetime over)';
   return null;

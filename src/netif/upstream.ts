@@ -30,6 +30,9 @@ export interface UpstreamQuery {
   /** SSDP listen window, ms (default min(timeoutMs, 2500): MX 2 plus slack, reference §7.5). */
   ssdpWindowMs?: number;
   description?: string;
+  /** Tests point these at fake servers on loopback; defaults 1900 and 5351. */
+  ssdpPort?: number;
+  natpmpPort?: number;
 }
 
 export interface UpstreamAnswer {
@@ -62,6 +65,10 @@ export async function findIgd(q: UpstreamQuery): Promise<{ igd: IgdDescription |
   const windowMs = q.ssdpWindowMs ?? Math.min(q.timeoutMs, 2500);
   const opts: Parameters<typeof discoverIGD>[0] = { localAddress: q.localAddress, windowMs };
   if (q.gateway) opts.gateway = q.gateway;
+  if (q.ssdpPort !== undefined) {
+    opts.port = q.ssdpPort;
+    opts.multicast = false;
+  }
   let replies;
   try {
     replies = await discoverIGD(opts);
@@ -167,7 +174,7 @@ async function viaUpnp(igd: IgdDescription, q: UpstreamQuery): Promise<UpstreamA
 }
 
 async function viaNatPmp(gateway: string, q: UpstreamQuery, before: string[]): Promise<UpstreamAnswer> {
-  const o = { timeoutMs: q.timeoutMs };
+  const o = q.natpmpPort === undefined ? { timeoutMs: q.timeoutMs } : { timeoutMs: q.timeoutMs, port: q.natpmpPort };
   const who = `NAT-PMP gateway ${gateway}`;
   let ext;
   try {
