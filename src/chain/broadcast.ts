@@ -17,7 +17,7 @@ export type RejectCategory = 'fee-too-low' | 'conflict' | 'already-known' | 'nam
  */
 const RULES: ReadonlyArray<[RejectCategory, RegExp]> = [
   // Already in the mempool or the chain: our transaction is out there, which is what we want.
-  ['already-known', /txn-already-in-mempool|txn-already-known|transaction already in block chain|transaction outputs already in utxo set/i],
+  ['already-known', /txn-already-in-mempool|txn-already-known|txn-same-nonwitness-data-in-mempool|transaction already in block chain|transaction outputs already in utxo set/i],
   // Pays too little: a relay floor, the mempool's dynamic floor, or a replacement's BIP125 fee.
   ['fee-too-low', /min relay fee not met|mempool min fee not met|min-fee-not-met|insufficient fee|insufficient-fee/i],
   // Conflicts with a mempool transaction that may not be replaced.
