@@ -18,7 +18,12 @@ export interface LoadedConfig {
   section: string | undefined;
 }
 
-export function loadConfig(file: string = DEFAULT_CONFIG_PATH, section?: string): LoadedConfig {
+export interface LoadOptions {
+  /** false: a missing `name` is allowed (keygen, address, status before setup); config.name is ''. */
+  requireName?: boolean;
+}
+
+export function loadConfig(file: string = DEFAULT_CONFIG_PATH, section?: string, opts: LoadOptions = {}): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -29,10 +34,10 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH, section?: string)
     }
     throw new ConfigError(`config file ${file} cannot be read: ${(e as Error).message}`);
   }
-  return parseConfigText(text, file, section);
+  return parseConfigText(text, file, section, opts);
 }
 
-export function parseConfigText(text: string, file: string, section?: string): LoadedConfig {
+export function parseConfigText(text: string, file: string, section?: string, opts: LoadOptions = {}): LoadedConfig {
   if (text.trimStart().startsWith('{')) {
     if (section !== undefined) throw new ConfigError(`--section applies to UCI files only; ${file} is JSON`);
     let obj: unknown;
@@ -45,7 +50,7 @@ export function parseConfigText(text: string, file: string, section?: string): L
       throw new ConfigError(`config file ${file}: expected one JSON object of options`);
     }
     const raw = new Map<string, RawValue>(Object.entries(obj as Record<string, RawValue>));
-    const { config, warnings } = validateOptions(raw, file);
+    const { config, warnings } = validateOptions(raw, file, opts);
     return { config, warnings, file, format: 'json', section: undefined };
   }
   const pkg = parseUci(text, file);
@@ -54,7 +59,7 @@ export function parseConfigText(text: string, file: string, section?: string): L
   const label = picked.name ?? `@${SECTION_TYPE}[${index}]`;
   const raw = new Map<string, RawValue>(picked.options);
   try {
-    const { config, warnings } = validateOptions(raw, `${file} section ${label}`);
+    const { config, warnings } = validateOptions(raw, `${file} section ${label}`, opts);
     return { config, warnings, file, format: 'uci', section: label };
   } catch (e) {
     if (e instanceof ConfigError && e.option !== undefined) {

@@ -448,7 +448,11 @@ function editDistance(a: string, b: string): number {
  * messages. Unknown options are errors: a misspelt `ip4_adress` silently ignored would publish
  * the wrong thing.
  */
-export function validateOptions(raw: ReadonlyMap<string, RawValue>, where: string): { config: Config; warnings: string[] } {
+export function validateOptions(
+  raw: ReadonlyMap<string, RawValue>,
+  where: string,
+  opts: { requireName?: boolean } = {},
+): { config: Config; warnings: string[] } {
   const warnings: string[] = [];
   for (const key of raw.keys()) {
     if (!OPTION_BY_KEY.has(key)) {
@@ -470,7 +474,10 @@ export function validateOptions(raw: ReadonlyMap<string, RawValue>, where: strin
   }
   const config = cfg as unknown as Config;
 
-  if (config.name === undefined) {
+  if (config.name === undefined && opts.requireName === false) {
+    // keygen, address and status work before the name is configured.
+    config.name = '';
+  } else if (config.name === undefined) {
     throw new ConfigError(`${where}: option name is required: the dd/ name to keep updated, e.g. option name 'dd/example'`, 'name');
   }
   if (config.name.startsWith('d/') && !config.iKnowDNamesAreUnsafe) {

@@ -1,0 +1,306 @@
+// The way of one run, in order (DESIGN.md): reachability → value → name state → decide → sign →
+// broadcast → status. This is the only file that knows the order; every step is a module of its
+// own, and the network-facing ones come in through `RunPorts` so the order can be exercised
+// against the simulator and, on the router, against the real servers and netifd.
+import type { Config } from './config/schema.ts';
+import { decide, type ChainView, type Decision } from './decide/decide.ts';
+import { replacementPolicy, replacementShortfall, updatesLeft } from './decide/fees.ts';
+import type { Logger } from './log.ts';
+import type { NetifOptions, ReachabilityVerdict } from './netif/types.ts';
+import { hotAddress, type HotKey } from './sign/keys.ts';
+import { buildNameUpdate, type Coin, type SignedNameUpdate } from './sign/update.ts';
+import type { FeePolicy } from './sign/fees.ts';
+import { readStatus, writeStatus, emptyStatus, type RunAction, type StatusCache, type AddressStatus } from './state/status.ts';
+import { buildValue } from './value/build.ts';
+
+/** Exit codes of the CLI (documented in `nmcddns --help`). */
+export const EXIT = {
+  ok: 0,
+  refused: 1,
+  usage: 2,
+  config: 3,
+  key: 4,
+  chain: 5,
+  fee: 6,
+  unreachable: 7,
+} as const;
+
+export interface PendingView {
+  txid: string;
+  value: string;
+  fee: number;
+  vsize: number;
+  feeRate: number;
+}
+
+/** The name state the servers agree on: what the run needs from src/chain. */
+export interface AgreedNameState {
+  tipHeight: number;
+  nameCoin: (Coin & { height: number; nameValue: string }) | null;
+  confirmed: { txid: string; vout: number; height: number; value: string } | null;
+  expiresIn: number | null;
+  expired: boolean;
+  pending: PendingView | null;
+  feeCoins: (Coin & { height: number })[];
+  /** sat/vB the servers suggest (estimate floored at the relay minimum). */
+  feeRate: number;
+  /** The servers that agreed. */
+  servers: string[];
+}
+
+export interface BroadcastReport {
+  /** At least one server accepted the transaction with the right txid. */
+  accepted: boolean;
+  results: { server: string; ok: boolean; message: string }[];
+}
+
+export interface ChainSession {
+  nameState(): Promise<AgreedNameState>;
+  /** The coins a pending transaction spent (name coin first), to spend again in its replacement. */
+  replacementInputs(pendingTxid: string): Promise<{ nameCoin: Coin; feeCoins: Coin[] }>;
+  broadcast(hex: string, txid: string): Promise<BroadcastReport>;
+  close(): Promise<void>;
+}
+
+export interface RunPorts {
+  reachability(options: NetifOptions): Promise<ReachabilityVerdict>;
+  openChain(config: Config, key: HotKey): Promise<ChainSession>;
+  now(): number;
+}
+
+export interface RunResult {
+  action: RunAction;
+  reason: string;
+  exitCode: number;
+  txid?: string;
+  /** Set by --dry-run: the transaction was signed but not sent. */
+  dryRun?: boolean;
+  tx?: { txid: string; hex: string; vsize: number; fee: number; feeRate: number };
+  value: string | null;
+  addresses: { ipv4: AddressStatus; ipv6: AddressStatus } | null;
+  chain: StatusCache['chain'];
+  funds: StatusCache['funds'];
+  /** Which exception class stopped the run, for exit-code mapping. */
+  error?: string;
+}
+
+export function netifOptions(config: Config, previousIp6: string | undefined): NetifOptions {
+  const o: NetifOptions = {
+    ip4Source: config.ip4Source,
+    ip4Interface: config.ip4Interface,
+    ip6Source: config.ip6Source,
+    ip6Interface: config.ip6Interface,
+    ports: config.port,
+    upnp: config.upnp,
+    ip6Firewall: config.ip6Firewall,
+  };
+  if (config.ip4Address !== undefined) o.ip4Address = config.ip4Address;
+  if (config.ip6Address !== undefined) o.ip6Address = config.ip6Address;
+  if (config.ip6Suffix !== undefined) o.ip6Suffix = config.ip6Suffix;
+  if (config.script !== undefined) o.script = config.script;
+  if (previousIp6 !== undefined) o.previousIp6 = previousIp6;
+  return o;
+}
+
+const PAST: Record<'update' | 'renew' | 'replace', RunAction> = { update: 'updated', renew: 'renewed', replace: 'replaced' };
+
+/** A failure that ends the run with a given action and exit code, raised inside the pipeline. */
+export class RunStop extends Error {
+  constructor(readonly action: RunAction, readonly exitCode: number, message: string) {
+    super(message);
+    this.name = 'RunStop';
+  }
+}
+
+export interface RoundOptions {
+  config: Config;
+  key: HotKey;
+  log: Logger;
+  ports: RunPorts;
+  dryRun?: boolean;
+  /** Maps an exception to an exit code (the CLI's table). */
+  classify(e: unknown): { exitCode: number; message: string };
+}
+
+function addressStatus(v: ReachabilityVerdict['ipv4']): AddressStatus {
+  return { address: v.address, via: v.via, reason: v.reason };
+}
+
+/**
+ * One round: observe, decide, maybe send, and record the status. Never throws: every failure
+ * becomes a RunResult with the action `refused` and its exit code, so the caller always has
+ * something to print and to cache.
+ */
+export async function runRound(opts: RoundOptions): Promise<RunResult> {
+  const { config, key, log, ports } = opts;
+  const startedAt = ports.now();
+  const cached = readStatus(config.stateDir);
+  const result: RunResult = { action: 'refused', reason: '', exitCode: EXIT.refused, value: null, addresses: null, chain: null, funds: null };
+  let session: ChainSession | undefined;
+  let sent: SignedNameUpdate | undefined;
+  try {
+    // 1. Which addresses the world can reach.
+    const verdict = await ports.reachability(netifOptions(config, cached?.addresses?.ipv6.address ?? undefined));
+    result.addresses = { ipv4: addressStatus(verdict.ipv4), ipv6: addressStatus(verdict.ipv6) };
+    for (const [fam, v] of [['IPv4', verdict.ipv4], ['IPv6', verdict.ipv6]] as const) {
+      log.info(`${fam}: ${v.address ?? 'nothing to publish'} (${v.via}): ${v.reason}`);
+      for (const w of v.warnings) log.warn(`${fam}: ${w}`);
+    }
+
+    // 2. The value those addresses call for.
+    const nothing = verdict.ipv4.address === null && verdict.ipv6.address === null;
+    const desired = nothing ? null : buildValue({ ipv4: verdict.ipv4.address, ipv6: verdict.ipv6.address }, config.template).text;
+    result.value = desired;
+    const unreachable = `IPv4: ${verdict.ipv4.reason}; IPv6: ${verdict.ipv6.reason}`;
+    if (desired === null) {
+      // Nothing to publish: no reason to load the servers (and with the WAN down they are out of reach anyway).
+      return finish(result, 'refused', EXIT.unreachable, `nothing to publish: ${unreachable}`);
+    }
+    log.debug(`value to publish: ${desired}`);
+
+    // 3. What the chain says (servers must agree; src/chain fails closed otherwise).
+    session = await ports.openChain(config, key);
+    const state = await session.nameState();
+    result.chain = chainStatus(state);
+    result.funds = fundsStatus(state, key);
+    if (state.confirmed === null || state.expiresIn === null) {
+      return finish(result, 'waiting', EXIT.ok, `the registration of ${config.name} is not confirmed yet; nothing can be done until it is mined`);
+    }
+    log.info(`on chain: ${state.confirmed.value} (height ${state.confirmed.height}, expires in ${state.expiresIn} blocks)${state.pending ? `; pending ${state.pending.txid}: ${state.pending.value}` : ''}`);
+
+    // 4. Decide.
+    const view: ChainView = { value: state.confirmed.value, expiresIn: state.expiresIn, expired: state.expired, pending: state.pending };
+    const lastAt = cached?.lastBroadcast ? Date.parse(cached.lastBroadcast.at) : null;
+    const decision: Decision = decide({
+      desired,
+      unreachable,
+      chain: view,
+      renewBlocks: config.renewBlocks,
+      minIntervalMs: config.minInterval * 1000,
+      now: startedAt,
+      lastBroadcastAt: lastAt !== null && Number.isFinite(lastAt) ? lastAt : null,
+    });
+    log.info(`decision: ${decision.action}: ${decision.reason}`);
+    switch (decision.action) {
+      case 'unchanged':
+        return finish(result, 'unchanged', EXIT.ok, decision.reason);
+      case 'waiting':
+        return finish(result, 'waiting', EXIT.ok, decision.reason);
+      case 'refused':
+        return finish(result, 'refused', decision.code === 'unreachable' ? EXIT.unreachable : EXIT.refused, decision.reason);
+      default:
+        break;
+    }
+
+    // 5. Sign.
+    // A server estimate above max_fee_rate is passed on as it is: the signer refuses it with its
+    // message, and the owner decides whether to raise the cap.
+    const fee: FeePolicy = { feeRate: config.feeRate ?? state.feeRate, maxFee: config.maxFee, maxFeeRate: config.maxFeeRate };
+    let nameCoin: Coin;
+    let feeCoins: Coin[];
+    if (decision.action === 'replace') {
+      const inputs = await session.replacementInputs(decision.replaces.txid);
+      nameCoin = inputs.nameCoin;
+      const spentAgain = new Set(inputs.feeCoins.map((c) => `${c.txid}:${c.vout}`));
+      // Never a coin the pending transaction created: the replacement would spend its own conflict.
+      feeCoins = [...inputs.feeCoins, ...state.feeCoins.filter((c) => c.txid !== decision.replaces.txid && !spentAgain.has(`${c.txid}:${c.vout}`))];
+      const grow = new TextEncoder().encode(decision.value).length - new TextEncoder().encode(decision.replaces.value).length;
+      const p = replacementPolicy(decision.replaces, fee.feeRate, decision.replaces.vsize + Math.max(0, grow) + 4);
+      fee.feeRate = p.feeRate;
+      fee.minFee = p.minFee!;
+    } else {
+      if (state.nameCoin === null) throw new RunStop('refused', EXIT.refused, `${config.name}: no name coin at the hot address ${hotAddress(key)}`);
+      nameCoin = state.nameCoin;
+      feeCoins = state.feeCoins;
+    }
+    const sign = (): SignedNameUpdate =>
+      buildNameUpdate({ key, name: config.name, value: decision.value, nameCoin, feeCoins, fee, expiresIn: state.expiresIn! });
+    let tx = sign();
+    if (decision.action === 'replace') {
+      const short = replacementShortfall(decision.replaces, tx);
+      if (short > 0) {
+        fee.minFee = tx.fee + short;
+        tx = sign();
+      }
+    }
+    log.info(`signed ${tx.txid}: ${tx.vsize} vB, fee ${tx.fee} sat (${tx.feeRate} sat/vB)${decision.action === 'replace' ? `, replacing ${decision.replaces.txid}` : ''}`);
+    result.tx = { txid: tx.txid, hex: tx.hex, vsize: tx.vsize, fee: tx.fee, feeRate: tx.feeRate };
+    const action = PAST[decision.action];
+    if (opts.dryRun) {
+      result.dryRun = true;
+      return finish(result, action, EXIT.ok, `dry run, not sent: ${decision.reason}`);
+    }
+
+    // 6. Broadcast to every agreeing server.
+    const report = await session.broadcast(tx.hex, tx.txid);
+    for (const r of report.results) (r.ok ? log.info : log.warn)(`broadcast to ${r.server}: ${r.ok ? 'accepted' : r.message}`);
+    if (!report.accepted) {
+      const why = report.results.map((r) => `${r.server}: ${r.message}`).join('; ');
+      return finish(result, 'refused', EXIT.chain, `no server accepted ${tx.txid}: ${why}`);
+    }
+    sent = tx;
+    result.txid = tx.txid;
+    result.chain = result.chain ? { ...result.chain, pending: { txid: tx.txid, value: decision.value } } : null;
+    return finish(result, action, EXIT.ok, decision.reason);
+  } catch (e) {
+    if (e instanceof RunStop) return finish(result, e.action, e.exitCode, e.message);
+    const { exitCode, message } = opts.classify(e);
+    result.error = (e as Error)?.name;
+    return finish(result, 'refused', exitCode, message);
+  } finally {
+    if (session) await session.close().catch(() => undefined);
+    if (!opts.dryRun) {
+      recordStatus(config, key, cached, result, startedAt, ports.now(), sent);
+    }
+    (result.exitCode === 0 ? log.info : log.error)(`${result.action}: ${result.reason}`);
+  }
+}
+
+function finish(r: RunResult, action: RunAction, exitCode: number, reason: string): RunResult {
+  r.action = action;
+  r.exitCode = exitCode;
+  r.reason = reason;
+  return r;
+}
+
+function chainStatus(s: AgreedNameState): StatusCache['chain'] {
+  if (s.confirmed === null || s.expiresIn === null) return null;
+  return {
+    value: s.confirmed.value,
+    height: s.confirmed.height,
+    expiresIn: s.expiresIn,
+    tipHeight: s.tipHeight,
+    pending: s.pending ? { txid: s.pending.txid, value: s.pending.value } : null,
+  };
+}
+
+function fundsStatus(s: AgreedNameState, key: HotKey): StatusCache['funds'] {
+  const fees = s.feeCoins.reduce((sum, c) => sum + c.value, 0);
+  const surplus = s.nameCoin ? Math.max(0, s.nameCoin.value - key.network.minNameAmount) : 0;
+  return { feeCoins: s.feeCoins.length, balanceSat: fees + (s.nameCoin?.value ?? 0), updatesLeft: updatesLeft(fees + surplus, s.feeRate) };
+}
+
+function recordStatus(config: Config, key: HotKey, cached: StatusCache | null, r: RunResult, startedAt: number, finishedAt: number, sent: SignedNameUpdate | undefined): void {
+  const status: StatusCache = cached ?? emptyStatus(config.name, config.network, hotAddress(key));
+  if (status.name !== config.name) Object.assign(status, emptyStatus(config.name, config.network, hotAddress(key)));
+  status.hotAddress = hotAddress(key);
+  status.network = config.network;
+  status.lastRun = {
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(finishedAt).toISOString(),
+    action: r.action,
+    reason: r.reason,
+    txid: r.txid ?? null,
+    exitCode: r.exitCode,
+  };
+  if (sent && r.value !== null) status.lastBroadcast = { at: new Date(finishedAt).toISOString(), txid: sent.txid, value: r.value };
+  if (r.addresses) status.addresses = r.addresses;
+  if (r.value !== null) status.value = r.value;
+  if (r.chain) status.chain = r.chain;
+  if (r.funds) status.funds = r.funds;
+  try {
+    writeStatus(config.stateDir, status);
+  } catch {
+    // A status cache that cannot be written (full tmpfs) must not turn a sent update into a failure.
+  }
+}

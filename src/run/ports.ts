@@ -1,0 +1,109 @@
+// The real edges of a run: netif's reachability check and a chain session over every configured
+// Electrum server (agreement before acting, broadcast to all). Also the one table that turns an
+// exception into an exit code and a message.
+import { ChainError } from '../chain/errors.ts';
+import { openChain, type ChainSessions } from '../chain/session.ts';
+import { ConfigError, KeyError } from '../config/errors.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { checkReachability } from '../netif/reachability.ts';
+import { hotScript, type HotKey } from '../sign/keys.ts';
+import { SignRefusal } from '../sign/refusal.ts';
+import { decodeNameTransaction } from '../sign/tx-decode.ts';
+import type { Coin } from '../sign/update.ts';
+import { ValueError } from '../value/template.ts';
+import { EXIT, type ChainSession, type RunPorts } from '../run.ts';
+
+/** Exit code and message for anything a command can throw. */
+export function classifyError(e: unknown): { exitCode: number; message: string } {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof ConfigError) return { exitCode: EXIT.config, message };
+  if (e instanceof KeyError) return { exitCode: EXIT.key, message };
+  if (e instanceof ValueError) return { exitCode: EXIT.refused, message };
+  if (e instanceof SignRefusal) {
+    const hint =
+      e.code === 'fee-above-cap' || e.code === 'fee-rate-above-cap'
+        ? ' (config options max_fee, max_fee_rate, fee_rate)'
+        : e.code === 'insufficient-funds'
+          ? " (fund the hot address: see 'nmcddns setup')"
+          : '';
+    return { exitCode: EXIT.fee, message: `not signed: ${message}${hint}` };
+  }
+  if (e instanceof ChainError) {
+    if (e.code === 'name-not-owned' || e.code === 'name-not-found' || e.code === 'name-expired') {
+      const fix = e.code === 'name-not-owned' ? " ('nmcddns setup' shows how to move it)" : '';
+      return { exitCode: EXIT.refused, message: `${message}${fix}` };
+    }
+    return { exitCode: EXIT.chain, message };
+  }
+  return { exitCode: EXIT.refused, message: `internal error: ${message}` };
+}
+
+/** Sessions to every configured server, with the config's pins and min_servers. */
+export function openSessions(config: Config, minServers = config.minServers): Promise<ChainSessions> {
+  return openChain({
+    network: config.network,
+    servers: config.server,
+    serverFingerprints: config.serverFingerprint,
+    pinFile: config.pinFile,
+    minServers,
+  });
+}
+
+class ElectrumSession implements ChainSession {
+  constructor(
+    private readonly chain: ChainSessions,
+    private readonly config: Config,
+    private readonly key: HotKey,
+  ) {}
+
+  nameState() {
+    return this.chain.lookup({ name: this.config.name, hotScript: hotScript(this.key), network: this.key.network });
+  }
+
+  /**
+   * The inputs of a pending update, to spend again in its replacement (listunspent no longer
+   * shows them: they are spent in the mempool). Each transaction must hash to its txid.
+   */
+  async replacementInputs(pendingTxid: string): Promise<{ nameCoin: Coin; feeCoins: Coin[] }> {
+    const client = this.chain.clients[0]!;
+    const network = this.key.network;
+    const fetch = async (txid: string) => {
+      const tx = decodeNameTransaction(await client.getTransaction(txid), network);
+      if (tx.txid !== txid) throw new ChainError('bad-reply', `${client.server.url}: asked for ${txid}, got ${tx.txid}`, client.server.url);
+      return tx;
+    };
+    const pending = await fetch(pendingTxid);
+    const coins = await Promise.all(
+      pending.inputs.map(async (i) => {
+        const prev = await fetch(i.txid);
+        const out = prev.outputs[i.vout];
+        if (!out) throw new ChainError('bad-reply', `pending ${pendingTxid} spends ${i.txid}:${i.vout}, which does not exist`);
+        return { coin: { txid: i.txid, vout: i.vout, value: out.value, script: out.script }, isName: out.nameOp !== null };
+      }),
+    );
+    const names = coins.filter((c) => c.isName);
+    if (names.length !== 1) throw new ChainError('bad-reply', `pending ${pendingTxid} spends ${names.length} name coins, expected 1`);
+    return { nameCoin: names[0]!.coin, feeCoins: coins.filter((c) => !c.isName).map((c) => c.coin) };
+  }
+
+  broadcast(hex: string, txid: string) {
+    return this.chain.broadcast(hex, txid);
+  }
+
+  close() {
+    return this.chain.close();
+  }
+}
+
+export function realPorts(log: Logger): RunPorts {
+  return {
+    reachability: (options) => checkReachability(options),
+    async openChain(config, key) {
+      const chain = await openSessions(config);
+      for (const f of chain.failures) log.warn(f.error.message);
+      return new ElectrumSession(chain, config, key);
+    },
+    now: () => Date.now(),
+  };
+}
