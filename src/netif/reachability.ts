@@ -19,7 +19,7 @@ export function validateNetifOptions(o: NetifOptions): void {
   if (!SOURCES.includes(o.ip4Source)) bad('ip4_source', `${JSON.stringify(o.ip4Source)} is not one of ${SOURCES.join(', ')}`);
   if (!SOURCES.includes(o.ip6Source)) bad('ip6_source', `${JSON.stringify(o.ip6Source)} is not one of ${SOURCES.join(', ')}`);
   for (const [src, iface, name] of [[o.ip4Source, o.ip4Interface, 'ip4_interface'], [o.ip6Source, o.ip6Interface, 'ip6_interface']] as const) {
-    if ((src === 'ubus' || src === 'interface') && !/^[A-Za-z0-9_.@-]{1,64}$/.test(iface ?? '')) bad(name, `${JSON.stringify(iface)} is not an interface name`);
+    if ((src === 'ubus' || src === 'interface') && !/^[A-Za-z0-9_.@:-]{1,64}$/.test(iface ?? '')) bad(name, `${JSON.stringify(iface)} is not an interface name`);
   }
   if (o.ip4Source === 'static' && !(o.ip4Address && parseIPv4(o.ip4Address))) bad('ip4_address', `ip4_source static needs an IPv4 address, got ${JSON.stringify(o.ip4Address)}`);
   if (o.ip6Source === 'static' && !(o.ip6Address && parseIPv6(o.ip6Address))) bad('ip6_address', `ip6_source static needs an IPv6 address, got ${JSON.stringify(o.ip6Address)}`);
@@ -90,10 +90,21 @@ async function ipv6Verdict(ctx: SourceContext): Promise<AddressVerdict> {
   if (o.ip6Suffix !== undefined) {
     const usable = obs.prefixes.filter((p) => p.preferred > 0 && p.valid > 0);
     const previous = o.previousIp6 ? canonicalIPv6(o.previousIp6) : null;
-    const built = usable.map((p) => ({ p, a: applySuffix(p.prefix, o.ip6Suffix as string) })).filter((x) => classifyIPv6(x.a).publishable);
+    const problems: string[] = [];
+    const built = usable.flatMap((p) => {
+      try {
+        const a = applySuffix(p.prefix, o.ip6Suffix as string);
+        if (classifyIPv6(a).publishable) return [{ p, a }];
+        problems.push(`${a} is not a global address`);
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+      return [];
+    });
     const pick = built.find((x) => x.a === previous) ?? [...built].sort((x, y) => y.p.preferred - x.p.preferred)[0];
     if (!pick) {
-      const why = obs.prefixes.length === 0 ? 'no delegated prefix' : `no usable global prefix (${obs.prefixes.map((p) => `${p.prefix}${p.preferred <= 0 ? ' deprecated' : ''}`).join(', ')})`;
+      const listed = obs.prefixes.map((p) => `${p.prefix}${p.preferred <= 0 ? ' deprecated' : ''}`).join(', ');
+      const why = obs.prefixes.length === 0 ? 'no delegated prefix' : `no usable global prefix (${[listed, ...problems].join('; ')})`;
       return none(`${obs.origin} has ${why} to put ip6_suffix ${o.ip6Suffix} under`, warnings);
     }
     address = pick.a;
@@ -145,6 +156,11 @@ async function ipv6Verdict(ctx: SourceContext): Promise<AddressVerdict> {
 export async function checkReachability(opts: NetifOptions): Promise<ReachabilityVerdict> {
   validateNetifOptions(opts);
   const ctx: SourceContext = { opts, timeoutMs: opts.timeoutMs ?? 5000 };
-  const [v4, v6] = await Promise.all([ipv4Verdict(ctx), ipv6Verdict(ctx)]);
+  // Backstop for the promise "network trouble never throws": anything unforeseen below becomes
+  // a refusal with its message, never a crashed run that might skip the fail-closed path.
+  const [v4, v6] = await Promise.all([
+    ipv4Verdict(ctx).catch((e: Error) => ({ verdict: none(`IPv4 check failed: ${e.message}`), mappings: [] as PortMapping[] })),
+    ipv6Verdict(ctx).catch((e: Error) => none(`IPv6 check failed: ${e.message}`)),
+  ]);
   return { ipv4: v4.verdict, ipv6: v6, mappings: v4.mappings };
 }

@@ -35,6 +35,11 @@ describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', 
     expect(d.ok, d.error).toBe(true);
     expect(d.result?.[0]).toMatchObject({ location: LOCATION, from: LAN_GW });
     expect(d.result?.[0]?.server).toMatch(/MiniUPnPd\/2\./);
+    // Each path alone reaches it: multicast out of eth0 only, and unicast to the gateway only.
+    const mc = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2500, mx: 1 });
+    expect(mc.result?.map((r) => r.location)).toEqual([LOCATION]);
+    const uc = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, gateway: LAN_GW, multicast: false, windowMs: 2500, mx: 1 });
+    expect(uc.result?.map((r) => r.location)).toEqual([LOCATION]);
     const desc = await inNs<{ deviceType: string; connection: { serviceType: string; controlURL: string } }>(topo.cli, driver, 'describe', { location: LOCATION });
     expect(desc.ok, desc.error).toBe(true);
     expect(desc.result?.deviceType).toMatch(/^urn:schemas-upnp-org:device:InternetGatewayDevice:[12]$/);

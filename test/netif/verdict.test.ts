@@ -130,3 +130,17 @@ describe('checkReachability with netifd', () => {
     expect(r.ipv6.reason).toBe('ip6_address: no stable global IPv6 address (2001:db8::1: documentation-only (2001:db8::/32))');
   });
 });
+
+describe('prefix + suffix edge cases', () => {
+  it('a suffix reaching into the /64 assigned to lan is refused with the reason', async () => {
+    const v = await checkReachability(opts({ ubusPath: fakeUbus({ wan6: 'netifd-wan6-prefix-only.json', lan: 'netifd-lan-prefix-assignment.json' }), ip4Source: 'none', ip6Suffix: '::1:0:0:0:10' }));
+    expect(v.ipv6.address).toBeNull();
+    expect(v.ipv6.reason).toBe(
+      'netifd interface wan6 has no usable global prefix (2a01:4f8:c0c:8e40::/64; ip6_suffix ::1:0:0:0:10 overlaps the /64 prefix 2a01:4f8:c0c:8e40::/64: use only the last 64 bits) to put ip6_suffix ::1:0:0:0:10 under',
+    );
+  });
+  it('no delegated prefix at all', async () => {
+    const v = await checkReachability(opts({ ubusPath: fakeUbus({ wan6: 'netifd-wan-pppoe.json' }), ip4Source: 'none', ip6Suffix: '::10' }));
+    expect(v.ipv6.reason).toBe('netifd interface wan6 has no delegated prefix to put ip6_suffix ::10 under');
+  });
+});
