@@ -6,7 +6,7 @@ const NOW = Date.parse('2026-12-03T12:00:00Z');
 const V1 = '{"ip":"198.51.100.7"}';
 const V2 = '{"ip":"198.51.100.8"}';
 
-function input(over: Partial<DecideInput> & { chain?: Partial<ChainView> } = {}): DecideInput {
+function input(over: Partial<Omit<DecideInput, 'chain'>> & { chain?: Partial<ChainView> } = {}): DecideInput {
   const { chain, ...rest } = over;
   return {
     desired: V1,
