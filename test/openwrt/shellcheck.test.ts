@@ -16,7 +16,9 @@ describe.runIf(requireOrSkip(haveShellcheck, 'shellcheck (apt-get install shellc
   const feedFiles = readdirSync(FILES)
     .filter((f) => f !== 'nmcddns.config') // UCI, not a script
     .map((f) => join(FILES, f));
-  const standIns = readdirSync(STAND_INS).map((f) => join(STAND_INS, f));
+  const standIns = readdirSync(STAND_INS, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(STAND_INS, e.name));
 
   it.each([...feedFiles, ...standIns].map((f) => [f.slice(REPO.length)]))('%s is clean', (file) => {
     const r = spawnSync('shellcheck', ['-s', 'sh', join(REPO, file)], { encoding: 'utf8' });
