@@ -48,6 +48,13 @@ export interface PendingUpdate {
   vsize: number;
   /** sat/vB */
   feeRate: number;
+  /**
+   * The coins the pending transaction spends, for a replacement (RBF): listunspent no longer
+   * shows them while it is in the mempool. `nameInput` is the name coin it spends (confirmed,
+   * or the output of an earlier pending update); `feeInputs` its plain inputs at the hot address.
+   */
+  nameInput: Coin | null;
+  feeInputs: Coin[];
 }
 
 /** A plain coin at the hot address (never a name coin). */
@@ -195,7 +202,7 @@ export async function lookupNameState(client: ElectrumClient, query: NameStateQu
     );
   }
 
-  const pending = nameCoin.height <= 0 ? await pendingUpdate(await txs.get(nameCoin.txid), nameCoin.nameValue, txs) : null;
+  const pending = nameCoin.height <= 0 ? await pendingUpdate(await txs.get(nameCoin.txid), nameCoin.nameValue, nameBytes, hotScript, txs) : null;
 
   const expiresIn = confirmed ? confirmed.height + network.nameExpirationDepth - tip.height : null;
   const relayFeeRate = nmcPerKbToSatPerVb(relay);
@@ -313,18 +320,24 @@ async function classifyCoins(
 }
 
 /** The pending update that created the mempool name coin; its fee from its inputs' funding txs. */
-async function pendingUpdate(tx: DecodedNameTransaction, value: string, txs: TxFetcher): Promise<PendingUpdate> {
+async function pendingUpdate(tx: DecodedNameTransaction, value: string, name: Uint8Array, hotScript: Uint8Array, txs: TxFetcher): Promise<PendingUpdate> {
   const prevs = await Promise.all(tx.inputs.map((i) => txs.get(i.txid)));
   let inputs = 0;
+  let nameInput: Coin | null = null;
+  const feeInputs: Coin[] = [];
   tx.inputs.forEach((i, k) => {
     const prevOut = prevs[k]!.outputs[i.vout];
     if (!prevOut) throw new ChainError('bad-reply', `pending ${tx.txid} spends ${i.txid}:${i.vout}, which does not exist`);
     inputs += prevOut.value;
+    const coin: Coin = { txid: i.txid, vout: i.vout, value: prevOut.value, script: prevOut.script };
+    const n = nameOf(prevs[k]!, i.vout);
+    if (n && sameBytes(n.name, name)) nameInput = coin;
+    else if (prevOut.nameOp === null && sameBytes(prevOut.addressScript, hotScript)) feeInputs.push(coin);
   });
   const outputs = tx.outputs.reduce((s, o) => s + o.value, 0);
   const fee = inputs - outputs;
   if (fee < 0) throw new ChainError('bad-reply', `pending ${tx.txid} spends less than it creates`);
-  return { txid: tx.txid, value, fee, vsize: tx.vsize, feeRate: Math.round((fee / tx.vsize) * 1000) / 1000 };
+  return { txid: tx.txid, value, fee, vsize: tx.vsize, feeRate: Math.round((fee / tx.vsize) * 1000) / 1000, nameInput, feeInputs };
 }
 
 /**

@@ -59,7 +59,10 @@ describe('lookupNameState on recorded ElectrumX views', () => {
     expect(s.nameCoin).toMatchObject({ txid: '3cc77075df254af91c5550a03d659a64071e8194139b6608a82f16f0912153e5', vout: 0, value: 1000000, height: 0, name: 'dd/alpha', nameValue: '{"ip":"192.0.2.11"}', op: 'name_update' });
     expect(s.confirmed).toEqual({ txid: 'da8aca81cef822a2274abf7e5e2ae5f02cad8742d93edadc47b53b6be46daa28', vout: 0, height: 163, value: '{"ip":"192.0.2.1"}', address: 'ncrt1q2qg4cklhrlywce363qjlfl80mc68jykqvk2uzu' });
     // Recorded: vsize 240, fee 48000 sat (200 sat/vB); the server's `fee` field was not used.
-    expect(s.pending).toEqual({ txid: '3cc77075df254af91c5550a03d659a64071e8194139b6608a82f16f0912153e5', value: '{"ip":"192.0.2.11"}', fee: 48000, vsize: 240, feeRate: 200 });
+    expect(s.pending).toMatchObject({ txid: '3cc77075df254af91c5550a03d659a64071e8194139b6608a82f16f0912153e5', value: '{"ip":"192.0.2.11"}', fee: 48000, vsize: 240, feeRate: 200 });
+    // What a replacement must spend, though listunspent hides it while the update is pending.
+    expect(s.pending!.nameInput).toMatchObject({ txid: 'da8aca81cef822a2274abf7e5e2ae5f02cad8742d93edadc47b53b6be46daa28', vout: 0, value: 1000000 });
+    expect(s.pending!.feeInputs.map((c) => [c.txid, c.vout, c.value])).toEqual([['c601515b702079bf907eb72b9d52ba82511fde9e7f231ee0f3faf1c3bae0553f', 0, 100000000]]);
     expect(s.expiresIn).toBe(163 + 30 - 164);
     expect(s.expired).toBe(false);
     // The three 1 NMC coins and the pending change; the name coin is not among them.
@@ -83,7 +86,10 @@ describe('lookupNameState on recorded ElectrumX views', () => {
   it('two chained pending updates (rbf-and-chains): the newest is pending, fee of that one alone', async () => {
     const sc = readFixtureJson<{ electrum_chain_pending: Recorded; electrum_after_mined: Recorded }>('regtest', 'rbf-and-chains', 'scenario.json');
     const s = await lookup(viewOf(sc.electrum_chain_pending, 169, KEY1_SH, ALPHA_SH), 'dd/alpha', KEY1_P2WPKH);
-    expect(s.pending).toEqual({ txid: '76c47d835f24549d33c52ca9817107ddf3fa8d4ffe88e4211c6f8d8da6ed5944', value: '{"ip":"192.0.2.54"}', fee: 48000, vsize: 240, feeRate: 200 });
+    expect(s.pending).toMatchObject({ txid: '76c47d835f24549d33c52ca9817107ddf3fa8d4ffe88e4211c6f8d8da6ed5944', value: '{"ip":"192.0.2.54"}', fee: 48000, vsize: 240, feeRate: 200 });
+    // u2 spends the unconfirmed name output of the replacement and fee coin b.
+    expect(s.pending!.nameInput).toMatchObject({ txid: '2de53c8e82687faba9c3a27343c2f49691d95a276c95437a9d59e401a839f97d', vout: 0 });
+    expect(s.pending!.feeInputs.map((c) => `${c.txid}:${c.vout}`)).toEqual(['2f70df3fed30fa0a16ee9d71151887007c7c8712d223ab7cc9e7e2b0caf6c70e:0']);
     expect(s.confirmed?.height).toBe(165);
     // After mining both in block 170 the later one (spending the other) is the confirmed state.
     const m = await lookup(viewOf(sc.electrum_after_mined, 170, KEY1_SH, ALPHA_SH), 'dd/alpha', KEY1_P2WPKH);

@@ -15,6 +15,7 @@ import { openChain, type ChainSessions } from '../../src/chain/session.ts';
 import { hotKeyFromWif, hotScript, hotAddress } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
 import { buildNameUpdate } from '../../src/sign/update.ts';
+import { replacementPolicy } from '../../src/decide/fees.ts';
 import { makeSelfSignedCert, startSimulator, type Simulator } from '../sim/index.ts';
 
 const regtest = getNetwork('regtest');
@@ -292,6 +293,28 @@ describe('lying servers: no broadcast on a lie two servers do not confirm', () =
     const report = await chain.broadcast(tx.hex, tx.txid);
     expect(report.results.map((r) => r.outcome)).toEqual(['txid-mismatch', 'accepted']);
     expect(report.accepted).toBe(true);
+  });
+
+  it('a pending update can be replaced (RBF) from what the lookup reports', async () => {
+    const s = await world();
+    const chain = await chainOf([s], 1);
+    const first = sign(await chain.lookup(query), '{"ip":"192.0.2.6"}');
+    expect((await chain.broadcast(first.hex, first.txid)).accepted).toBe(true);
+    const pending = await chain.lookup(query);
+    const p = pending.pending!;
+    expect(p.txid).toBe(first.txid);
+    expect(p.nameInput).not.toBeNull();
+    // Replace it: same name input and fee inputs, the BIP125 floor from decide/fees.
+    const policy = replacementPolicy(p, pending.feeRate, p.vsize);
+    const repl = buildNameUpdate({
+      key, name: NAME, value: '{"ip":"192.0.2.7"}', nameCoin: p.nameInput!, feeCoins: p.feeInputs,
+      fee: { feeRate: policy.feeRate, minFee: policy.minFee, maxFee: 200_000, maxFeeRate: 1000 }, expiresIn: pending.expiresIn ?? undefined,
+    });
+    const r = await chain.broadcast(repl.hex, repl.txid);
+    expect(r.results[0]).toMatchObject({ outcome: 'accepted' });
+    const after = await chain.lookup(query);
+    expect(after.pending).toMatchObject({ txid: repl.txid, value: '{"ip":"192.0.2.7"}' });
+    expect(s.chain.inMempool(first.txid)).toBe(false);
   });
 
   it('rejections are categorised (a same-fee replacement is fee-too-low)', async () => {
