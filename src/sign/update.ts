@@ -2,7 +2,8 @@
 // to a signed transaction or a SignRefusal. Shape of what it builds:
 //   version 0x7100, locktime 0, every input nSequence 0xfffffffd (BIP125 replaceable)
 //   vin 0      the name coin (the current NAME_FIRSTUPDATE/NAME_UPDATE output of the name)
-//   vin 1..    fee coins: plain coins at the hot address, taken in the order given, as many as needed
+//   vin 1..    fee coins: plain coins at the hot address, taken in the order given, as many as needed;
+//              with none (or too little in them) the name coin's surplus above 0.01 NMC pays
 //   vout 0     NAME_UPDATE <name> <value> + the name coin's own hot script, ≥ 0.01 NMC
 //   vout 1     change to the hot address, if it is not dust
 // Invariants (each refused with its own code, never switched off): the name output pays exactly the
@@ -48,7 +49,8 @@ export interface NameUpdateRequest {
   feeCoins: Coin[];
   fee: FeePolicy;
   /** Satoshis for the name output. Default: keep the name coin's value if it is ≥ the minimum and
-   *  fee coins pay the fee; with no fee coins, the name coin's value minus the fee. */
+   *  fee coins pay the fee; with no fee coins (or too little in them), the name coin's value minus
+   *  the fee, as long as that stays ≥ the minimum. */
   nameAmount?: number;
   /** Blocks until the name expires, if the caller knows; ≤ 0 is refused (the coin is gone). */
   expiresIn?: number;
@@ -252,6 +254,8 @@ export function buildNameUpdate(req: NameUpdateRequest): SignedNameUpdate {
     for (let k = 0; k <= req.feeCoins.length && plan === null; k++) {
       plan = planFor([req.nameCoin, ...req.feeCoins.slice(0, k)], target, nameScript, own, req);
     }
+    // Fee coins too small, but the name coin has a surplus of its own: let that pay, as with none.
+    if (plan === null && req.nameAmount === undefined) plan = planFor([req.nameCoin], 'rest', nameScript, own, req);
   }
   if (plan === null) {
     const have = req.nameCoin.value + req.feeCoins.reduce((s, c) => s + c.value, 0);

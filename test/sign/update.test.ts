@@ -276,6 +276,11 @@ describe('funding', () => {
     expect(built.change).toBeUndefined();
     expect(built.fee).toBe(noChangeFee + 200);
   });
+  test('fee coins too small but a surplus in the name coin: the surplus pays, the fee coins stay', () => {
+    const built = buildAndCheck(request({ nameCoin: nameCoin(key1, 'dd/alpha', 5_000_000), feeCoins: [plain(key1, 1000)] }));
+    expect(built.spent.length).toBe(1);
+    expect(built.nameAmount).toBe(5_000_000 - built.fee);
+  });
   test('not enough in the fee coins', () => {
     expectRefusal(request({ feeCoins: [plain(key1, 1000)] }), 'insufficient-funds', /send more to the hot address ncrt1q2qg4/);
   });
