@@ -8,28 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSimulator, type Simulator } from '../sim/index.ts';
 import { recordedChain } from '../sim/recorded.ts';
 import type { SimChain } from '../sim/chain.ts';
-import { replay, transcript, type Tolerance } from './replay.ts';
-
-/** Where a value may differ (all are hashes or headers that commit to a coinbase). */
-export const tolerateBlockData: Tolerance = (method, path) => {
-  const p = path.join('.');
-  switch (method) {
-    case 'blockchain.headers.subscribe':
-      return p === 'result.hex';
-    case 'blockchain.block.header':
-      return p === 'result' || p === 'result.header' || p === 'result.root' || /^result\.branch\.\d+$/.test(p);
-    case 'blockchain.block.headers':
-      return p === 'result.hex' || p === 'result.root' || /^result\.(branch|headers)\.\d+$/.test(p);
-    case 'blockchain.transaction.get':
-      return p === 'result.blockhash';
-    case 'blockchain.transaction.get_merkle':
-      return /^result\.merkle\.\d+$/.test(p);
-    case 'blockchain.name.get_value_proof':
-      return /^result\.[0-9a-f]{64}\.\d+\.(tx_merkle\.merkle\.\d+|header\.header|header\.root|header\.branch\.\d+)$/.test(p);
-    default:
-      return false;
-  }
-};
+import { replay, tolerateBlockData, transcript } from './replay.ts';
 
 let chain: SimChain;
 let tcp: Simulator;

@@ -129,6 +129,16 @@ export interface RegisterRequest {
   amountSat?: number;
 }
 
+export interface TestAcceptResult {
+  txid: string;
+  wtxid: string;
+  allowed: boolean;
+  vsize?: number;
+  fees?: { base: number };
+  'reject-reason'?: string;
+  'reject-details'?: string;
+}
+
 export interface SimChainOptions {
   /** Tip height after creation (blocks with only a coinbase). Default 150, as the recording. */
   startHeight?: number;
@@ -389,6 +399,39 @@ export class SimChain implements ChainBackend {
 
   /** sendrawtransaction as Namecoin Core v31.1 runs it; throws BroadcastRejection. */
   submitTx(hexIn: string): string {
+    const r = this.evaluate(hexIn, 'send');
+    if (r.kind === 'known') return r.txid;
+    if (r.kind === 'reject') throw new BroadcastRejection(r.message, r.rpcCode);
+    const touched = new Set<string>(r.entry.touched);
+    for (const c of r.conflicts) for (const t of this.removeWithDescendants(c)) touched.add(t);
+    this.addEntry(r.entry);
+    this.emit(false, touched);
+    return r.entry.txid;
+  }
+
+  /**
+   * testmempoolaccept (default maxfeerate): nothing changes; the answer has Core's fields
+   * (txid, wtxid, allowed, vsize, fees.base in NMC, reject-reason, reject-details).
+   */
+  testAccept(hexIn: string, opts: { maxFeeRatePerKvB?: number } = {}): TestAcceptResult {
+    const r = this.evaluate(hexIn, 'test', opts.maxFeeRatePerKvB ?? MAX_FEE_RATE_PER_KVB);
+    if (r.kind === 'accept') {
+      return { txid: r.entry.txid, wtxid: r.entry.wtxid, allowed: true, vsize: r.entry.vsize, fees: { base: r.entry.fee / 1e8 } };
+    }
+    if (r.kind === 'known') throw new Error('unreachable');
+    const out: TestAcceptResult = { txid: r.txid ?? '', wtxid: r.wtxid ?? '', allowed: false, 'reject-reason': r.reason };
+    if (r.details !== undefined) out['reject-details'] = r.details;
+    return out;
+  }
+
+  private evaluate(
+    hexIn: string,
+    mode: 'send' | 'test',
+    maxFeeRatePerKvB = MAX_FEE_RATE_PER_KVB,
+  ):
+    | { kind: 'accept'; entry: MempoolEntry; conflicts: Set<string> }
+    | { kind: 'known'; txid: string }
+    | { kind: 'reject'; message: string; rpcCode: number; reason: string; details?: string; txid?: string; wtxid?: string } {
     let tx: Transaction;
     const hex = hexIn.toLowerCase();
     try {
@@ -396,41 +439,45 @@ export class SimChain implements ChainBackend {
       tx = Transaction.fromHex(hex);
       if (tx.ins.length === 0) throw new Error('no inputs');
     } catch {
-      throw new BroadcastRejection('TX decode failed. Make sure the tx has at least one input.', -22);
-    }
-    // sendrawtransaction's maxburnamount (0): no unspendable output may carry value.
-    for (const o of tx.outs) {
-      if ((isUnspendable(o.script) || !hasValidOps(o.script)) && o.value > 0n) {
-        throw new BroadcastRejection('Unspendable output exceeds maximum configured by user (maxburnamount)', -25);
-      }
+      const message = 'TX decode failed. Make sure the tx has at least one input.';
+      return { kind: 'reject', message, rpcCode: -22, reason: message };
     }
     const txid = tx.getId();
     const wtxid = displayHex(tx.getHash(true));
+    const reject = (message: string, rpcCode: number, reason: string, details?: string) =>
+      ({ kind: 'reject', message, rpcCode, reason, details, txid, wtxid }) as const;
+    // sendrawtransaction's maxburnamount (0): no unspendable output may carry value.
+    if (mode === 'send') {
+      for (const o of tx.outs) {
+        if ((isUnspendable(o.script) || !hasValidOps(o.script)) && o.value > 0n) {
+          return reject('Unspendable output exceeds maximum configured by user (maxburnamount)', -25, 'maxburnamount');
+        }
+      }
+    }
     const inPool = this.pool.get(txid);
     if (inPool) {
-      if (inPool.wtxid === wtxid) return txid;
-      throw new BroadcastRejection('txn-same-nonwitness-data-in-mempool', -26);
+      if (mode === 'send' && inPool.wtxid === wtxid) return { kind: 'known', txid };
+      const why = inPool.wtxid === wtxid ? 'txn-already-in-mempool' : 'txn-same-nonwitness-data-in-mempool';
+      return reject(why, -26, why, why);
     }
     for (let i = 0; i < tx.outs.length; i++) {
-      if (this.utxos.has(key(txid, i))) throw new BroadcastRejection('Transaction outputs already in utxo set', -27);
+      if (this.utxos.has(key(txid, i))) {
+        return reject('Transaction outputs already in utxo set', -27, 'txn-already-known', 'txn-already-known');
+      }
     }
-    let accepted: MempoolEntry;
-    let conflicts: Set<string>;
+    let checked: { entry: MempoolEntry; conflicts: Set<string> };
     try {
-      ({ entry: accepted, conflicts } = this.preChecks(tx, hex, txid, wtxid));
+      checked = this.preChecks(tx, hex, txid, wtxid);
     } catch (e) {
-      if (e instanceof Reject) throw new BroadcastRejection(e.message, e.rpcCode);
-      throw e;
+      if (!(e instanceof Reject)) throw e;
+      if (e.message === 'bad-txns-inputs-missingorspent') return reject(e.message, e.rpcCode, 'missing-inputs');
+      const comma = e.message.indexOf(', ');
+      return reject(e.message, e.rpcCode, comma < 0 ? e.message : e.message.slice(0, comma), e.message);
     }
-    const maxFee = feeForVsize(MAX_FEE_RATE_PER_KVB, accepted.vsize);
-    if (accepted.fee > maxFee) {
-      throw new BroadcastRejection('Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)', -25);
+    if (maxFeeRatePerKvB > 0 && checked.entry.fee > feeForVsize(maxFeeRatePerKvB, checked.entry.vsize)) {
+      return reject('Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)', -25, 'max-fee-exceeded');
     }
-    const touched = new Set<string>(accepted.touched);
-    for (const c of conflicts) for (const t of this.removeWithDescendants(c)) touched.add(t);
-    this.addEntry(accepted);
-    this.emit(false, touched);
-    return txid;
+    return { kind: 'accept', ...checked };
   }
 
   /** MemPoolAccept::PreChecks + ReplacementChecks + script checks, in Core's order. */
