@@ -1,0 +1,199 @@
+// End-to-end: the built dist/nmcddns.mjs as a child process against the Electrum simulator over
+// TLS (certificate pinned by fingerprint in the config). Every scenario checks what reached the
+// chain (the simulator's mempool and mined value), not only what the CLI printed.
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateHotKey, hotScript } from '../../src/sign/keys.ts';
+import { getNetwork } from '../../src/sign/network.ts';
+import { ADDR_A, ADDR_B, ADDR_C, makeWorld, type World } from './world.ts';
+
+const v4 = (a: string) => `{"ip":"${a}"}`;
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+async function published(opts: Parameters<typeof makeWorld>[0] = {}): Promise<World> {
+  world = await makeWorld(opts);
+  const r = await world.update();
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.json.action).toBe('updated');
+  world.chain.mine();
+  expect(world.value()).toBe(v4(ADDR_A));
+  return world;
+}
+
+describe('nmcddns update against the simulator (TLS)', () => {
+  it('first publish: signs, broadcasts, and the value is on chain after a block', async () => {
+    world = await makeWorld();
+    expect(world.value()).toBe('{}');
+    const r = await world.update();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ action: 'updated', name: 'dd/example', value: v4(ADDR_A) });
+    expect(r.json.txid).toMatch(/^[0-9a-f]{64}$/);
+    expect(world.chain.mempool.map((t) => t.txid)).toEqual([r.json.txid]);
+    world.chain.mine();
+    expect(world.value()).toBe(v4(ADDR_A));
+    // The key never shows up, even at log_level debug.
+    const wif = /\(([^)]+)\)/.exec((await import('node:fs')).readFileSync(world.keyPath, 'utf8'))![1]!;
+    expect(r.stdout + r.stderr).not.toContain(wif);
+  });
+
+  it('unchanged: a second run sends nothing', async () => {
+    const w = await published();
+    const broadcasts = w.sims[0]!.stats.byMethod['blockchain.transaction.broadcast'] ?? 0;
+    const r = await w.update();
+    expect(r.code).toBe(0);
+    expect(r.json.action).toBe('unchanged');
+    expect(r.json.txid).toBeUndefined();
+    expect(w.chain.mempool).toEqual([]);
+    expect(w.sims[0]!.stats.byMethod['blockchain.transaction.broadcast'] ?? 0).toBe(broadcasts);
+  });
+
+  it('change: a new address is published', async () => {
+    const w = await published();
+    w.setConfig({ ip4_address: ADDR_B });
+    const r = await w.update();
+    expect(r.json).toMatchObject({ action: 'updated', value: v4(ADDR_B) });
+    w.chain.mine();
+    expect(w.value()).toBe(v4(ADDR_B));
+  });
+
+  it('renew near expiry: the same value again once expires_in ≤ renew_blocks', async () => {
+    const w = await published();
+    const before = w.chain.nameState(w.name)!;
+    w.chain.mine(19); // expires_in 11
+    expect(w.chain.nameState(w.name)!.expiresIn).toBe(11);
+    expect((await w.update()).json.action).toBe('unchanged');
+    w.chain.mine(1); // expires_in 10 = renew_blocks on regtest
+    const r = await w.update();
+    expect(r.json).toMatchObject({ action: 'renewed', value: v4(ADDR_A) });
+    w.chain.mine();
+    const after = w.chain.nameState(w.name)!;
+    expect(after.value).toBe(before.value);
+    expect(after.height).toBeGreaterThan(before.height);
+    expect(after.expiresIn).toBe(30);
+  });
+
+  it('RBF: a pending update with an outdated value is replaced, not chained', async () => {
+    const w = await published();
+    w.setConfig({ ip4_address: ADDR_B });
+    const first = await w.update();
+    expect(first.json.action).toBe('updated');
+    w.setConfig({ ip4_address: ADDR_C });
+    const second = await w.update();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.json).toMatchObject({ action: 'replaced', value: v4(ADDR_C) });
+    // The mempool holds only the replacement; the first one is gone (BIP125 accepted by the node policy).
+    expect(w.chain.mempool.map((t) => t.txid)).toEqual([second.json.txid]);
+    expect(w.chain.inMempool(first.json.txid)).toBe(false);
+    const [oldTx, newTx] = [first, second].map((r) => r.stderr.match(/fee (\d+) sat/)![1]).map(Number);
+    expect(newTx!).toBeGreaterThan(oldTx!);
+    // A third run with the same address waits for the block.
+    expect((await w.update()).json.action).toBe('waiting');
+    w.chain.mine();
+    expect(w.value()).toBe(v4(ADDR_C));
+  });
+
+  it('min_interval: a change soon after a transaction waits; the last address goes out after the interval', async () => {
+    const w = await published({ config: { min_interval: 600 } });
+    w.setConfig({ ip4_address: ADDR_B });
+    const r = await w.update();
+    expect(r.json.action).toBe('waiting');
+    expect(r.json.reason).toMatch(/min_interval is 600 s/);
+    expect(w.chain.mempool).toEqual([]);
+    // Losing the cache (tmpfs after a reboot) only loses the timer.
+    (await import('node:fs')).rmSync(`${w.dir}/run/status.json`);
+    expect((await w.update()).json.action).toBe('updated');
+  });
+
+  it('fee from surplus: a name coin holding 0.05 NMC pays its own fee without any fee coin', async () => {
+    world = await makeWorld({ nameAmount: 5_000_000, funds: [] });
+    const r = await world.update();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.action).toBe('updated');
+    expect(r.json.funds).toMatchObject({ feeCoins: 0, balanceSat: 5_000_000 });
+    world.chain.mine();
+    const st = world.chain.nameState(world.name)!;
+    expect(st.value).toBe(v4(ADDR_A));
+    expect(st.value_sat).toBeLessThan(5_000_000);
+    expect(st.value_sat).toBeGreaterThanOrEqual(1_000_000);
+  });
+
+  it('refuses when the name sits at another address: exit 1, nothing sent', async () => {
+    const other = generateHotKey(getNetwork('regtest'));
+    world = await makeWorld({ ownerScript: hotScript(other) });
+    const r = await world.update();
+    expect(r.code).toBe(1);
+    expect(r.json.action).toBe('refused');
+    expect(r.json.reason).toMatch(/not owned by this key/);
+    expect(r.json.reason).toContain(world.hotAddress);
+    expect(world.chain.mempool).toEqual([]);
+  });
+
+  it('refuses above the fee cap (max_fee, and a server estimate above max_fee_rate): exit 6, nothing sent', async () => {
+    world = await makeWorld({ config: { max_fee: 1000 } });
+    let r = await world.update();
+    expect(r.code).toBe(6);
+    expect(r.json.reason).toMatch(/above fee\.maxFee 1000 sat.*max_fee/);
+    expect(world.chain.mempool).toEqual([]);
+    world.setConfig({ max_fee: 200000 });
+    world.sims[0]!.faults.lies.estimateFee = 0.05; // 5000 sat/vB
+    r = await world.update();
+    expect(r.code).toBe(6);
+    expect(r.json.reason).toMatch(/max_fee_rate|maxFeeRate/);
+    expect(world.chain.mempool).toEqual([]);
+  });
+
+  it('two servers that disagree: exit 5 naming both, nothing sent anywhere', async () => {
+    world = await makeWorld({ servers: 2 });
+    const fork = world.chain.fork();
+    fork.forceNameUpdate(world.name, '{"ip":"6.6.6.6"}');
+    world.sims[1]!.useChain(fork);
+    const r = await world.update();
+    expect(r.code).toBe(5);
+    expect(r.json.reason).toMatch(/disagree/);
+    expect(r.json.reason).toContain(world.sims[0]!.url);
+    expect(r.json.reason).toContain(world.sims[1]!.url);
+    expect(world.chain.mempool).toEqual([]);
+    expect(fork.mempool).toEqual([]);
+    // The two agreeing again: it goes through.
+    world.sims[1]!.useChain(world.chain);
+    expect((await world.update()).json.action).toBe('updated');
+  });
+
+  it('a bad key file or config with a live server: its exit code, and the server never contacted', async () => {
+    world = await makeWorld();
+    const { chmodSync } = await import('node:fs');
+    chmodSync(world.keyPath, 0o644);
+    const r = await world.update();
+    expect(r.code).toBe(4);
+    expect(r.json.message).toContain(`chmod 600 ${world.keyPath}`);
+    chmodSync(world.keyPath, 0o600);
+    world.setConfig({ max_fee_rate: 50 });
+    expect((await world.update()).code).toBe(3);
+    expect(world.sims[0]!.stats.connections).toBe(0);
+    expect(world.chain.mempool).toEqual([]);
+  });
+
+  it('status --json after runs: what LuCI shows', async () => {
+    const w = await published();
+    w.setConfig({ ip4_address: ADDR_B });
+    const u = await w.update();
+    const s = await w.run(['status', '--json']);
+    expect(s.code).toBe(0);
+    expect(s.json).toMatchObject({
+      name: 'dd/example',
+      network: 'regtest',
+      hotAddress: w.hotAddress,
+      running: false,
+      lastRun: { action: 'updated', txid: u.json.txid, exitCode: 0 },
+      addresses: { ipv4: { address: ADDR_B, via: 'static' }, ipv6: { address: null, via: 'none' } },
+      chain: { value: v4(ADDR_A), pending: { txid: u.json.txid, value: v4(ADDR_B) } },
+      funds: { feeCoins: 1 },
+    });
+    expect(s.json.chain.expiresIn).toBeGreaterThan(0);
+    expect(s.json.funds.updatesLeft).toBeGreaterThan(1000);
+    expect(Date.parse(s.json.lastRun.finishedAt)).toBeGreaterThanOrEqual(Date.parse(s.json.lastRun.startedAt));
+  });
+});
