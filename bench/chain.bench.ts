@@ -102,3 +102,29 @@ console.log(
 console.log(`  (plus the session: server.version ${before.requests} request, ${before.bytesSent} + ${before.bytesReceived} bytes)`);
 await client.close();
 await server.close();
+
+// The same lookup against the simulator, which pads every reply like ElectrumX 1.20.0 does.
+{
+  const { startSimulator } = await import('../test/sim/index.ts');
+  const { hotKeyFromWif, hotScript } = await import('../src/sign/keys.ts');
+  const regtest = getNetwork('regtest');
+  const hot = hotScript(hotKeyFromWif('cTcpidRjJoBS9sh4VHjGDygfhgWiDDYvknPiY7Xxf7jxmJazB7D1', regtest, 'p2wpkh'));
+  const sim = await startSimulator({ tls: true });
+  sim.chain.registerName('dd/example', '{"ip":"192.0.2.1"}', hot);
+  sim.chain.fund(hot, 100_000_000, { confirm: true });
+  const { PinStore } = await import('../src/chain/pins.ts');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const pins = new PinStore({ file: resolve(mkdtempSync(resolve(tmpdir(), 'nmcddns-bench-')), 'pins.json') });
+  const c = await connectElectrum(parseServerUrl(sim.url), { pingIntervalMs: 0, pins });
+  const b0 = { ...c.stats };
+  const t1 = performance.now();
+  await lookupNameState(c, { name: 'dd/example', hotScript: hot, network: regtest });
+  const ms1 = performance.now() - t1;
+  console.log(
+    `lookupNameState dd/example on the simulator over TLS (padded like ElectrumX; name coin + 1 fee coin): ` +
+      `${c.stats.requests - b0.requests} requests, ${c.stats.bytesSent - b0.bytesSent} bytes sent, ${c.stats.bytesReceived - b0.bytesReceived} bytes received, ${ms1.toFixed(1)} ms`,
+  );
+  await c.close();
+  await sim.close();
+}
