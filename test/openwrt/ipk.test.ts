@@ -338,6 +338,50 @@ describe(`luci-app-nmcddns_${VERSION}_all.ipk`, () => {
   });
 });
 
+/**
+ * A reader for the test that applies opkg-lede's own acceptance rules (libbb/unarchive.c,
+ * get_header_tar and deb_extract), stricter in places than GNU tar: magic starting "ustar" (or
+ * all zero), checksum = sum of the unsigned header bytes with the checksum field as spaces,
+ * equal to the octal number in that field; name = prefix + "/" + name; mode & 07777; typeflag
+ * '0' or '5' for what we write; the outer member found by its name without "./".
+ */
+function opkgMembers(tarBytes: Buffer): { name: string; mode: number; uid: number; gid: number; type: string; data: Buffer }[] {
+  const out = [];
+  let off = 0;
+  while (off + 512 <= tarBytes.length) {
+    const h = tarBytes.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const str = (a: number, n: number) => h.subarray(a, a + n).toString('latin1').replace(/\0.*$/s, '');
+    const magic = h.subarray(257, 262).toString('latin1');
+    expect(magic === 'ustar' || magic === '\0\0\0\0\0', 'ustar magic').toBe(true);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
+    expect(sum, `header checksum of ${str(0, 100)}`).toBe(parseInt(str(148, 8).trim(), 8));
+    const prefix = str(345, 155);
+    const name = prefix ? `${prefix}/${str(0, 100)}` : str(0, 100);
+    const size = parseInt(str(124, 12), 8);
+    const type = String.fromCharCode(h[156] ?? 0);
+    expect(['0', '5'], `typeflag of ${name}`).toContain(type);
+    out.push({ name, mode: parseInt(str(100, 8), 8) & 0o7777, uid: parseInt(str(108, 8), 8), gid: parseInt(str(116, 8), 8), type, data: tarBytes.subarray(off + 512, off + 512 + size) });
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+describe("opkg-lede's header rules", () => {
+  it.each([['nmcddns'], ['luci']] as const)('the %s package passes them, outer and inner, and yields control and conffiles', (which) => {
+    const outer = opkgMembers(gunzipSync(readFileSync(which === 'nmcddns' ? ipk.nmcddns : ipk.luci)));
+    const member = (n: string) => outer.find((m) => m.name.replace(/^\.\//, '') === n);
+    expect(member('debian-binary')?.data.toString()).toBe('2.0\n');
+    const control = opkgMembers(gunzipSync(member('control.tar.gz')?.data ?? Buffer.alloc(0)));
+    const data = opkgMembers(gunzipSync(member('data.tar.gz')?.data ?? Buffer.alloc(0)));
+    for (const m of [...outer, ...control, ...data]) expect([m.uid, m.gid], m.name).toEqual([0, 0]);
+    expect(control.find((m) => m.name === './control')?.data.toString()).toMatch(/^Package: /);
+    expect(data.length).toBeGreaterThan(5);
+    if (which === 'nmcddns') expect(control.find((m) => m.name === './conffiles')?.data.toString()).toContain('/etc/config/nmcddns\n');
+  });
+});
+
 describe('the tar writer, read back by GNU tar', () => {
   it('splits a path longer than 100 bytes into the ustar prefix, and refuses one that cannot be split', () => {
     const long = `./www/${'a'.repeat(60)}/${'b'.repeat(60)}/file.js`;
