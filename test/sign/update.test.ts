@@ -9,7 +9,7 @@ import { buildNameNewScript, buildNameUpdateScript, parseNameScript } from '../.
 import { getNetwork } from '../../src/sign/network.ts';
 import { decodeNameTransaction } from '../../src/sign/tx-decode.ts';
 import { buildNameUpdate, type Coin, type NameUpdateRequest, SignRefusal, type SignRefusalCode, type SignedNameUpdate } from '../../src/sign/update.ts';
-import { verifyAllInputs } from '../helpers/interpreter.ts';
+import { verifyAllInputs, verifyInputWithBitcore } from '../helpers/interpreter.ts';
 import { fixtureKey, recorded } from './recorded.ts';
 
 const regtest = getNetwork('regtest');
@@ -99,8 +99,11 @@ describe('a normal update', () => {
     expect(built.nameAmount).toBe(1_000_000);
     expect(built.feeRate).toBeCloseTo(200, 0);
   });
-  test('P2PKH (legacy)', () => {
-    buildAndCheck(request({ key: key2legacy, name: 'dd/bravo', nameCoin: nameCoin(key2legacy, 'dd/bravo'), feeCoins: [plain(key2legacy, 5_000_000)] }));
+  test('P2PKH (legacy): signed over the full prefixed script, so the stripped script does not verify', () => {
+    const nc = nameCoin(key2legacy, 'dd/bravo');
+    const built = buildAndCheck(request({ key: key2legacy, name: 'dd/bravo', nameCoin: nc, feeCoins: [plain(key2legacy, 5_000_000)] }));
+    expect(verifyInputWithBitcore(built.hex, 0, nc.script, nc.value).ok).toBe(true);
+    expect(verifyInputWithBitcore(built.hex, 0, hotScript(key2legacy), nc.value).ok).toBe(false);
   });
   test('deterministic: the same request signs to the same bytes; string and bytes inputs agree', () => {
     const a = buildNameUpdate(request());
