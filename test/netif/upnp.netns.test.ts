@@ -47,6 +47,22 @@ describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', 
     expect(desc.result?.connection.controlURL).toBe(`http://${LAN_GW}:5000/ctl/IPConn`);
   });
 
+  it('behind a stateful firewall like fw4 (wan input drop): the unicast search still gets its answer, multicast alone does not', async () => {
+    // Reference §0.5/§6.9: conntrack cannot pair a unicast reply with a multicast query, so on a
+    // router the multicast search's answer is dropped; the unicast one to gw:1900 is "established".
+    await sh('ip', ['netns', 'exec', topo.cli, 'nft', '-f', '-'], 'table inet fwtest {\n chain input {\n  type filter hook input priority 0; policy drop;\n  ct state established,related accept\n  iif "lo" accept\n }\n}\n');
+    try {
+      const mc = await inNs<unknown[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2000, mx: 1 });
+      expect(mc.result).toEqual([]);
+      const both = await inNs<ReachabilityVerdict>(topo.cli, driver, 'check', { ...baseOpts, ports: [{ proto: 'tcp', port: 8443 }] });
+      expect(both.result?.ipv4.reason).toMatch(/upstream IGD .* reports no external address/);
+      const pmp = await inNs<{ resultCode: number }>(topo.cli, driver, 'natpmpExternal', { gateway: LAN_GW });
+      expect(pmp.result?.resultCode).toBe(3);
+    } finally {
+      await sh('ip', ['netns', 'exec', topo.cli, 'nft', 'delete', 'table', 'inet', 'fwtest']);
+    }
+  });
+
   it('the IGD says Connected but has no external address', async () => {
     const r = await inNs<{ status: { status: string }; external: string }>(topo.cli, driver, 'status', { location: LOCATION });
     expect(r.ok, r.error).toBe(true);
