@@ -18,7 +18,8 @@ export interface ServerAddress {
 
 /** `host:port`, bracketing IPv6 literals, as used for pins and fingerprints. */
 export function hostPortKey(host: string, port: number): string {
-  return `${isIP(host) === 6 ? `[${host}]` : host.toLowerCase()}:${port}`;
+  const h = host.toLowerCase();
+  return `${isIP(h) === 6 ? `[${h}]` : h}:${port}`;
 }
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
@@ -53,7 +54,7 @@ export function parseServerUrl(text: string): ServerAddress {
   const port = Number(portText);
   if (port < 1 || port > 65535) return bad(`port ${port} is outside 1-65535`);
   const key = hostPortKey(host, port);
-  return { transport: scheme, host: isIP(host) ? host : host.toLowerCase(), port, url: `${scheme}://${key}`, key };
+  return { transport: scheme, host: host.toLowerCase(), port, url: `${scheme}://${key}`, key };
 }
 
 /**

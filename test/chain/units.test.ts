@@ -49,6 +49,7 @@ describe('parseServerUrl', () => {
     const v6 = parseServerUrl('tls://[2607:5300:203:7ac5:198:50:223:25]:50002');
     expect(v6.host).toBe('2607:5300:203:7ac5:198:50:223:25');
     expect(v6.key).toBe('[2607:5300:203:7ac5:198:50:223:25]:50002');
+    expect(parseServerUrl('tls://[2001:DB8::1]:50002').key).toBe('[2001:db8::1]:50002');
   });
 
   it.each([
