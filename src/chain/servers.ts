@@ -96,9 +96,16 @@ export const GENESIS_HASHES: Readonly<Record<'mainnet' | 'testnet' | 'regtest', 
   regtest: '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206',
 };
 
-/** The configured list, or the network's defaults when none is configured. */
+/**
+ * The configured list, or the network's defaults when none is configured. A server listed twice
+ * (same host:port, whatever the scheme) is kept once: it must not count as two opinions when
+ * min_servers asks for agreement. Aliases (a name and its IP) cannot be told apart here.
+ */
 export function resolveServers(configured: readonly string[] | undefined, network: string): ServerAddress[] {
-  if (configured && configured.length > 0) return configured.map(parseServerUrl);
+  if (configured && configured.length > 0) {
+    const seen = new Set<string>();
+    return configured.map(parseServerUrl).filter((s) => !seen.has(s.key) && (seen.add(s.key), true));
+  }
   const defaults = (DEFAULT_SERVERS as Record<string, readonly string[] | undefined>)[network];
   if (defaults === undefined) throw new ChainError('bad-url', `unknown network '${network}': expected mainnet, testnet or regtest`);
   if (defaults.length === 0) {

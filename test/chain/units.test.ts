@@ -77,6 +77,8 @@ describe('parseServerUrl', () => {
 
   it('uses the configured list, else the network defaults', () => {
     expect(resolveServers(['tcp://10.0.0.1:50001'], 'mainnet').map((s) => s.url)).toEqual(['tcp://10.0.0.1:50001']);
+    // The same server twice is one opinion, not two.
+    expect(resolveServers(['tls://A.example:1', 'tls://a.example:1', 'tcp://a.example:1', 'tls://a.example:2'], 'mainnet').map((s) => s.url)).toEqual(['tls://a.example:1', 'tls://a.example:2']);
     const defaults = resolveServers(undefined, 'mainnet');
     expect(defaults.length).toBe(DEFAULT_SERVERS.mainnet.length);
     expect(defaults.every((s) => s.transport === 'tls')).toBe(true);
