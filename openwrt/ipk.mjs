@@ -57,11 +57,20 @@ function tarHeader(e) {
   let name = e.name;
   let prefix = '';
   if (enc.encode(name).length > 100) {
-    const cut = name.lastIndexOf('/', name.endsWith('/') ? name.length - 2 : name.length - 1);
-    prefix = cut > 0 ? name.slice(0, cut) : '';
-    name = cut > 0 ? name.slice(cut + 1) : name;
+    // The first '/' that leaves at most 100 bytes after it: the longest name, the shortest prefix.
+    const full = name;
+    const last = full.endsWith('/') ? full.length - 2 : full.length - 1;
+    let cut = -1;
+    for (let i = full.indexOf('/'); i !== -1 && i <= last; i = full.indexOf('/', i + 1)) {
+      if (enc.encode(full.slice(i + 1)).length <= 100) {
+        cut = i;
+        break;
+      }
+    }
+    prefix = cut > 0 ? full.slice(0, cut) : '';
+    name = cut > 0 ? full.slice(cut + 1) : full;
     if (!prefix || enc.encode(name).length > 100 || enc.encode(prefix).length > 155) {
-      throw new Error(`tar: path too long for a ustar header: '${e.name}'`);
+      throw new Error(`tar: path too long for a ustar header (at most 155 bytes of directories and 100 of name): '${e.name}'`);
     }
   }
   put(0, 100, name);

@@ -390,6 +390,10 @@ describe('the tar writer, read back by GNU tar', () => {
     const r = sh('tar', ['-tf', file]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(long);
+    // Split at the last '/', the directories would be 186 bytes; split earlier, 123 + 65.
+    const deep = `./${'a'.repeat(60)}/${'b'.repeat(60)}/${'c'.repeat(60)}/x.js`;
+    writeFileSync(file, tar([{ name: deep, mode: 0o644, mtime: 0, data: new TextEncoder().encode('y') }]));
+    expect(sh('tar', ['-tf', file]).stdout.trim()).toBe(deep);
     expect(() => tar([{ name: `./${'c'.repeat(120)}`, mode: 0o644, mtime: 0 }])).toThrow(/path too long/);
   });
 });
