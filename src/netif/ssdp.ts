@@ -1,8 +1,10 @@
 // SSDP discovery of an upstream Internet Gateway Device (reference openwrt-upnp.md §6.1, §6.9).
 //
 // One socket, bound to our WAN-side address, sends the same M-SEARCH twice over:
-//  - multicast to 239.255.255.250:1900 out of the WAN device (IP_MULTICAST_IF = our WAN address,
-//    TTL 2), so the search never goes to the LAN, where the router's own miniupnpd would answer;
+//  - multicast to 239.255.255.250:1900 out of the WAN device, so the search never goes to the
+//    LAN, where the router's own miniupnpd would answer. Linux already routes a multicast from a
+//    bound source out of the device holding that address; IP_MULTICAST_IF (TTL 2) says it again
+//    for kernels and stacks that do not (test: a decoy on the multicast default route stays unasked);
 //  - unicast to the default gateway's :1900. Request and reply then share gw:1900, which
 //    conntrack pairs, so the reply survives OpenWrt's `wan input REJECT` (miniupnp issue #119).
 // Replies come unicast, after a random delay up to MX seconds.

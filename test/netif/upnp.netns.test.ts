@@ -63,6 +63,15 @@ describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', 
     }
   });
 
+  it("multicast leaves through the WAN device, not the kernel's default: a decoy IGD on another device is never asked", async () => {
+    await topo.addDecoy();
+    // Control: searching from the decoy's side finds it, so it does answer.
+    const control = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: '10.9.0.1', windowMs: 1500, mx: 1 });
+    expect(control.result?.map((r) => r.location)).toEqual(['http://10.9.0.2:5000/decoy.xml']);
+    const wan = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2500, mx: 1 });
+    expect(wan.result?.map((r) => r.location)).toEqual([LOCATION]);
+  });
+
   it('the IGD says Connected but has no external address', async () => {
     const r = await inNs<{ status: { status: string }; external: string }>(topo.cli, driver, 'status', { location: LOCATION });
     expect(r.ok, r.error).toBe(true);

@@ -71,6 +71,7 @@ export class Topology {
   private daemon: ChildProcess | null = null;
   private log = '';
   private created: string[] = [];
+  private extra: ChildProcess[] = [];
 
   constructor(readonly prefix: string) {
     this.isp = `${prefix}i`;
@@ -143,6 +144,51 @@ export class Topology {
     await new Promise((r) => setTimeout(r, 200));
   }
 
+  /**
+   * A decoy on a second device of `cli` (lan1 10.9.0.1 ↔ 10.9.0.2 in namespace `<prefix>d`),
+   * answering every SSDP search — like the router's own miniupnpd on its LAN side — and made the
+   * kernel's default for multicast. Searches that leave through the WAN device never reach it.
+   */
+  async addDecoy(): Promise<string> {
+    const dec = `${this.prefix}d`;
+    await sh('ip', ['netns', 'add', dec]);
+    this.created.push(dec);
+    await sh('ip', ['-n', this.cli, 'link', 'add', 'lan1', 'type', 'veth', 'peer', 'name', 'dec0', 'netns', dec]);
+    await sh('ip', ['-n', this.cli, 'addr', 'add', '10.9.0.1/24', 'dev', 'lan1']);
+    await sh('ip', ['-n', this.cli, 'link', 'set', 'lan1', 'up']);
+    await sh('ip', ['-n', dec, 'addr', 'add', '10.9.0.2/24', 'dev', 'dec0']);
+    await sh('ip', ['-n', dec, 'link', 'set', 'dec0', 'up']);
+    await sh('ip', ['-n', this.cli, 'route', 'add', '239.0.0.0/8', 'dev', 'lan1']);
+    const script = join(this.dir, 'decoy.mjs');
+    writeFileSync(
+      script,
+      `import dgram from 'node:dgram';
+const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+s.on('message', (m, r) => {
+  if (!m.toString().startsWith('M-SEARCH')) return;
+  s.send('HTTP/1.1 200 OK\\r\\nST: urn:schemas-upnp-org:device:InternetGatewayDevice:1\\r\\nLOCATION: http://10.9.0.2:5000/decoy.xml\\r\\n\\r\\n', r.port, r.address);
+});
+s.bind(1900, () => { s.addMembership('239.255.255.250', '10.9.0.2'); console.log('ready'); });
+`,
+    );
+    const d = spawn('ip', ['netns', 'exec', dec, process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.extra.push(d);
+    let err = '';
+    d.stderr?.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`decoy did not start: ${err}`)), 5000);
+      d.stdout?.on('data', (b: Buffer) => {
+        if (b.toString().includes('ready')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    return dec;
+  }
+
   daemonLog(): string {
     return this.log;
   }
@@ -159,6 +205,8 @@ export class Topology {
       await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
       if (d.exitCode === null) d.kill('SIGKILL');
     }
+    for (const c of this.extra) if (c.exitCode === null) c.kill('SIGKILL'); // our own `ip netns exec node` children
+    this.extra = [];
     for (const ns of this.created.reverse()) await sh('ip', ['netns', 'del', ns]).catch(() => undefined);
     this.created = [];
     rmSync(this.dir, { recursive: true, force: true });
