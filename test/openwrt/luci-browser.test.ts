@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, normalize, sep } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/fixtures.ts';
-import { ACL_FILE, FAKE_CLI, HTDOCS, LUCI_FIXTURES, RPCD_PLUGIN } from './luci-fixtures/views.ts';
+import { emptyStatus, writeStatus, type StatusCache } from '../../src/state/status.ts';
+import { ACL_FILE, FAKE_CLI, HTDOCS, LUCI_FIXTURES, RPCD_PLUGIN, realCli, realCliWrapper } from './luci-fixtures/views.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = process.env.NMCDDNS_TEST_OUTPUT ?? join(tmpdir(), 'nmcddns-test-output');
@@ -44,6 +44,8 @@ function aclGrants(): Set<string> {
 
 const scratch = mkdtempSync(join(tmpdir(), 'nmcddns-luci-web-'));
 let state = '';
+/** The CLI the plugin runs in the current test: the stand-in, or a wrapper around the real one. */
+let cliBin = FAKE_CLI;
 let server: Server;
 let base = '';
 let context: BrowserContext | undefined;
@@ -53,7 +55,7 @@ const ubusCalls: UbusCall[] = [];
 function callPlugin(method: string, args: unknown): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn('/bin/sh', [RPCD_PLUGIN, 'call', method], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NMCDDNS_BIN: FAKE_CLI, FAKE_NMCDDNS_STATE: state, FAKE_NMCDDNS_RUN_MS: '3000' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NMCDDNS_BIN: cliBin, FAKE_NMCDDNS_STATE: state, FAKE_NMCDDNS_RUN_MS: '3000' },
     });
     let stdout = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -126,22 +128,24 @@ function setStatus(st: unknown): void {
 }
 const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(LUCI_FIXTURES, name), 'utf8')) as Record<string, unknown>;
 
+const real = realCli();
+
 /**
- * The status JSON the page is fed: the real CLI's `status --json` when dist/nmcddns.mjs has the
- * command, else the hand-written sample (luci-fixtures/status.json says so in its _comment).
+ * Switch the plugin to the real CLI (a wrapper with a regtest test config; `update` still goes to
+ * the stand-in), with `state` pointing at the agent's state_dir so the stand-in run rewrites the
+ * agent's own status cache.
  */
-function realStatusOr(fallback: string): { status: Record<string, unknown>; source: string } {
-  const bundle = join(REPO_ROOT, 'dist', 'nmcddns.mjs');
-  const help = existsSync(bundle) ? spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' }).stdout : '';
-  if (/^\s+status\b/m.test(help)) {
-    const dir = mkdtempSync(join(scratch, 'real-'));
-    const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ enabled: '0', name: 'dd/example', network: 'regtest', key_file: join(dir, 'hotkey'), state_dir: join(dir, 'run'), pin_file: join(dir, 'pins.json') }));
-    const r = spawnSync(process.execPath, [bundle, '--config', config, 'status', '--json'], { encoding: 'utf8' });
-    if (r.status === 0) return { status: JSON.parse(r.stdout) as Record<string, unknown>, source: 'real CLI: node dist/nmcddns.mjs status --json' };
-    console.warn(`real status --json failed (${r.status}): ${r.stderr}; using ${fallback}`);
-  }
-  return { status: fixture(fallback), source: `hand-written luci-fixtures/${fallback}` };
+function useRealCli(extra: Record<string, string> = {}): ReturnType<typeof realCliWrapper> {
+  const w = realCliWrapper(mkdtempSync(join(scratch, 'real-')), real.bundle, extra);
+  cliBin = w.bin;
+  state = w.stateDir;
+  return w;
+}
+
+function runCli(bin: string, ...args: string[]): Record<string, unknown> {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  expect(r.stdout.startsWith('{'), `${args.join(' ')}: ${r.stderr}`).toBe(true);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
 async function openStatusPage(): Promise<Page> {
@@ -187,18 +191,28 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
   });
 
   beforeEach(() => {
+    cliBin = FAKE_CLI;
     state = mkdtempSync(join(scratch, 'state-'));
     for (const f of ['status.json', 'check.json', 'setup.json']) copyFileSync(join(LUCI_FIXTURES, f), join(state, f));
     ubusCalls.length = 0;
   });
 
   it('shows name, addresses, expiry and funds, and "Update now" starts a run and shows its result', async () => {
-    const { status, source } = realStatusOr('status.json');
-    console.log(`status page fed from: ${source}`);
-    // The populated sample is needed to see addresses; the real CLI's never-run answer is
-    // covered by the next test. Use the real one here only if it carries addresses.
-    const st = (status.addresses as { ipv4?: { address?: string } } | null)?.ipv4?.address ? status : fixture('status.json');
-    setStatus(st);
+    const hand = fixture('status.json') as unknown as StatusCache & { funds: NonNullable<StatusCache['funds']>; chain: NonNullable<StatusCache['chain']> };
+    let st: Record<string, unknown>;
+    if (real.available) {
+      // The real `status --json`, over a status cache the agent's own writer lays down with the
+      // sample's observations (a real run needs Electrum servers; the sim tests cover those).
+      const w = useRealCli();
+      const hot = runCli(w.bin, 'keygen', '--json').hotAddress as string;
+      writeStatus(w.stateDir, { ...emptyStatus('dd/example', 'regtest', hot), lastRun: hand.lastRun, addresses: hand.addresses, value: hand.chain.value, chain: hand.chain, funds: hand.funds });
+      st = runCli(w.bin, 'status', '--json');
+      console.log('status page fed from: the real CLI (node dist/nmcddns.mjs status --json)');
+    } else {
+      st = hand as unknown as Record<string, unknown>;
+      setStatus(st);
+      console.log('status page fed from: hand-written luci-fixtures/status.json');
+    }
     const page = await openStatusPage();
     const chain = st.chain as { expiresIn: number; value: string };
     const addrs = st.addresses as Record<'ipv4' | 'ipv6', { address: string; via: string; reason: string }>;
@@ -237,6 +251,7 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
 
     // The new lastRun is the one this click started: its reason names the run's pid.
     const runPid = /^(\d+) update$/m.exec(readFileSync(join(state, 'calls.log'), 'utf8'))?.[1];
+    if (real.available) expect(runCli(cliBin, 'status', '--json').lastRun).toMatchObject({ action: 'updated', reason: expect.stringContaining(`run ${runPid}:`) });
     expect(runPid).toBeDefined();
     expect(await field(page, 'reason')).toBe(`run ${runPid}: the IPv4 address changed, name_update sent`);
     expect(await field(page, 'txid')).toBe('ab'.repeat(32));
@@ -249,31 +264,69 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
   });
 
   it('renders a never-run agent (every field null) without "null"/"undefined", and key setup never shows the key', async () => {
-    const { status, source } = realStatusOr('never-run-status.json');
-    console.log(`never-run page fed from: ${source}`);
-    setStatus({ ...status, hotAddress: null });
+    let status: Record<string, unknown>;
+    let w: ReturnType<typeof realCliWrapper> | undefined;
+    if (real.available) {
+      w = useRealCli();
+      status = runCli(w.bin, 'status', '--json');
+      console.log('never-run page fed from: the real CLI (no key, no run)');
+    } else {
+      status = { ...fixture('never-run-status.json'), keyProblem: 'key file /etc/nmcddns/hotkey does not exist' };
+      setStatus(status);
+      console.log('never-run page fed from: hand-written luci-fixtures/never-run-status.json');
+    }
+    expect(status.hotAddress).toBeNull();
     const page = await openStatusPage();
     const text = await page.innerText('#view');
     expect(text).not.toMatch(/\bnull\b|\bundefined\b|NaN|\[object Object\]/);
     expect(await field(page, 'name')).toBe(status.name);
-    expect(await field(page, 'hotAddress')).toBe('no key yet');
+    expect(await field(page, 'hotAddress')).toBe(`no key yet\n${String(status.keyProblem)}`);
     expect(await field(page, 'expiresIn')).toBe('unknown');
+    expect(await field(page, 'ipv4')).toBe('unknown');
     expect(await page.innerText('[data-field="lastRun"]')).toBe('No run yet.');
 
     await page.click('#nmcddns-keygen');
     await page.waitForSelector('body.modal-overlay-active');
     const modal = await page.innerText('#modal_overlay .modal');
-    const setup = fixture('setup.json') as { hotAddress: string; dValue: unknown };
+    // What the CLI says now that the key exists (the real one: derived from the new key).
+    const setup = (w ? runCli(w.bin, 'setup', '--json') : fixture('setup.json')) as { hotAddress: string; domainValue: string; steps: { title: string }[] };
     expect(modal).toContain('A new hot key was written on the router');
     expect(modal).toContain(setup.hotAddress);
-    expect(modal).toContain('"import"');
-    expect(modal).toContain('dd/example');
-    const key = readFileSync(join(state, 'hotkey'), 'utf8').trim();
-    expect(key).toMatch(/^wpkh\(/);
-    expect(modal).not.toContain(key.slice(5, -1));
-    expect(await page.content()).not.toContain(key.slice(5, -1));
+    expect(modal).toContain(setup.domainValue);
+    for (const step of setup.steps) expect(modal).toContain(step.title);
+    const keyLine = readFileSync(w ? w.keyFile : join(state, 'hotkey'), 'utf8').trim();
+    const wif = /^w?pkh\(([^)]+)\)(#[0-9a-z]+)?$/.exec(keyLine)?.[1]; // a descriptor, maybe with its checksum
+    expect(wif, keyLine.replace(/\(.*/, '(…)')).toBeDefined();
+    expect(await page.content()).not.toContain(wif!);
     expect(ubusCalls.map((c) => c.method)).toContain('keygen');
     await screenshot(page, 'luci-status-keygen.png');
+    // The page re-read status after keygen: the hot address is there now, and the key button
+    // became "Show setup" (a second keygen would only be refused).
+    await page.click('#modal_overlay .modal button');
+    await page.waitForFunction(`document.querySelector('tr[data-field="hotAddress"] > td:last-child')?.textContent === ${JSON.stringify(setup.hotAddress)}`, null, { timeout: 5000 });
+    expect(await page.$('#nmcddns-keygen')).toBeNull();
+    await page.click('#nmcddns-setup');
+    await page.waitForSelector('body.modal-overlay-active');
+    expect(await page.innerText('#modal_overlay .modal')).toContain(setup.domainValue);
+    expect(ubusCalls.filter((c) => c.method === 'setup')).toHaveLength(1);
+    await page.close();
+  });
+
+  it.runIf(real.available)('"Check" shows the real CLI\'s verdict, and sends nothing', async () => {
+    // A static, non-reserved IPv4 (5.5.5.2, never contacted: check does no network I/O with a
+    // static source and upnp off) and no IPv6.
+    const w = useRealCli({ ip4_source: 'static', ip4_address: '5.5.5.2', ip6_source: 'none', upnp: '0' });
+    const expected = runCli(w.bin, 'check', '--json') as { ipv4: { address: string; reason: string }; ipv6: { reason: string }; value: string };
+    const page = await openStatusPage();
+    await page.click('#nmcddns-check');
+    await page.waitForSelector('body.modal-overlay-active');
+    const modal = await page.innerText('#modal_overlay .modal');
+    expect(modal).toContain(expected.ipv4.address);
+    expect(modal).toContain(expected.ipv4.reason);
+    expect(modal).toContain('not published');
+    expect(modal).toContain(expected.ipv6.reason);
+    expect(modal).toContain(expected.value);
+    expect(ubusCalls.map((c) => c.method)).toEqual(['status', 'check']);
     await page.close();
   });
 

@@ -1,7 +1,8 @@
 // Helpers for the LuCI tests: where the app's files are, how LuCI turns a view file into a
 // class (its 'require' preamble and the function wrapper), and recording stand-ins for the
 // LuCI modules so a view can be run in Node to see which backend calls and UCI configs it uses.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import vm from 'node:vm';
 import { REPO_ROOT } from '../../helpers/fixtures.ts';
@@ -222,4 +223,52 @@ export async function recordView(path: string, formValues: Record<string, string
   // render() of a form view builds the Map; a status view only declares calls at load time.
   if (path.endsWith('settings')) await inst.render(undefined);
   return usage;
+}
+
+/**
+ * The built agent (dist/nmcddns.mjs), when it has `status`: the LuCI tests then feed the page and
+ * the rpcd plugin its real output. Under CI (where `npm test` builds dist/ first) it must be there.
+ */
+export function realCli(): { bundle: string; available: boolean; why: string } {
+  const bundle = join(REPO_ROOT, 'dist', 'nmcddns.mjs');
+  let why = '';
+  if (!existsSync(bundle)) why = 'dist/nmcddns.mjs is not built (node build.mjs)';
+  else {
+    const help = spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' }).stdout;
+    if (!/^\s+status\b/m.test(help)) why = 'dist/nmcddns.mjs --help lists no status command';
+  }
+  if (why && process.env.CI === 'true') throw new Error(`${why}: under CI the LuCI tests run against the real CLI`);
+  if (why) console.warn(`*** LuCI tests: ${why}; using the hand-written stand-in output only ***`);
+  return { bundle, available: why === '', why };
+}
+
+/**
+ * A test config (JSON, regtest, everything under dir) and an executable wrapper that runs the
+ * real CLI with it, for NMCDDNS_BIN. `update` goes to the stand-in CLI instead (a real run
+ * would contact Electrum servers); it rewrites state_dir/status.json, the agent's own status
+ * cache, so the real `status` reports the stand-in run.
+ */
+export function realCliWrapper(dir: string, bundle: string, extra: Record<string, string> = {}): { bin: string; config: string; stateDir: string; keyFile: string } {
+  const stateDir = join(dir, 'run');
+  const keyFile = join(dir, 'hotkey');
+  const config = join(dir, 'config.json');
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(
+    config,
+    JSON.stringify({ enabled: '1', name: 'dd/example', network: 'regtest', key_file: keyFile, state_dir: stateDir, pin_file: join(dir, 'pins.json'), ...extra }),
+  );
+  const bin = join(dir, 'nmcddns');
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  writeFileSync(
+    bin,
+    `#!/bin/sh
+# test wrapper: the real nmcddns CLI with a test config; update -> stand-in (no servers contacted)
+if [ "$1" = update ]; then
+	FAKE_NMCDDNS_STATE=${q(stateDir)} exec ${q(process.execPath)} ${q(FAKE_CLI)} "$@"
+fi
+exec ${q(process.execPath)} ${q(bundle)} --config ${q(config)} "$@"
+`,
+    { mode: 0o755 },
+  );
+  return { bin, config, stateDir, keyFile };
 }

@@ -126,37 +126,55 @@ function readStatus() {
 	});
 }
 
+// `nmcddns setup --json`: what the owner does in the cold wallet (src/run/setup.ts SetupPlan).
 function renderSetup(setup) {
 	if (!isObj(setup))
 		return [ E('p', {}, [ _('No setup information.') ]) ];
 	if (setup.error != null)
 		return [ E('div', { 'class': 'alert-message warning' }, text(setup.error)) ];
 
-	var known = {
-		hotAddress: _('Hot address (move the dd/ name here and fund it)'),
-		name: _('Name kept updated by the router'),
-		dName: _('Your d/ name'),
-		dValue: _('Value to set on the d/ name (in the cold wallet)')
-	};
+	var shown = { steps: true };
 	var rows = [];
-	Object.keys(known).forEach(function(k) {
-		if (setup[k] == null)
+	var add = function(key, label, tag) {
+		shown[key] = true;
+		if (setup[key] == null)
 			return;
-		var v = typeof(setup[k]) == 'string' ? setup[k] : JSON.stringify(setup[k], null, 2);
-		rows.push(row(known[k], E(k == 'dValue' ? 'pre' : 'code', {}, text(v)), 'setup-' + k));
-	});
+		var v = typeof(setup[key]) == 'string' ? setup[key] : JSON.stringify(setup[key]);
+		rows.push(row(label, E(tag || 'code', {}, text(v)), 'setup-' + key));
+	};
+	add('hotAddress', _('Hot address (move the dd/ name here and fund it)'));
+	add('name', _('Name kept updated by the router'));
+	add('domain', _('Your d/ name (stays in the cold wallet)'));
+	add('network', _('Network'));
+	add('domainValue', _('Value to set on the d/ name'), 'pre');
+	add('domainValueWithTls', _('The same with a TLS pin (if you serve TLS)'), 'pre');
+	add('fundNmc', _('Send this much NMC to the hot address for fees'));
 	var out = [ table(rows) ];
+
 	if (Array.isArray(setup.steps) && setup.steps.length)
-		out.push(E('ol', {}, setup.steps.map(function(s) {
-			return E('li', {}, text(typeof(s) == 'string' ? s : JSON.stringify(s)));
+		out.push(E('ol', { 'id': 'setup-steps' }, setup.steps.map(function(st) {
+			if (!isObj(st))
+				return E('li', {}, text(st));
+			var li = [ E('strong', {}, text(st.title)) ];
+			if (st.why != null)
+				li.push(E('br'), E('small', {}, text(st.why)));
+			if (st.command != null)
+				li.push(E('pre', {}, text(st.command)));
+			if (st.electrum != null)
+				li.push(E('pre', {}, text(_('Electrum-NMC console: ') + st.electrum)));
+			return E('li', {}, li);
 		})));
+
 	// Anything else the CLI adds is shown as it came, so nothing is lost between versions.
-	var rest = Object.keys(setup).filter(function(k) { return !(k in known) && k != 'steps'; });
-	if (rest.length) {
-		var more = {};
-		rest.forEach(function(k) { more[k] = setup[k]; });
+	var more = {}, any = false;
+	Object.keys(setup).forEach(function(k) {
+		if (!shown[k] && k.charAt(0) != '_') {
+			more[k] = setup[k];
+			any = true;
+		}
+	});
+	if (any)
 		out.push(E('pre', {}, text(JSON.stringify(more, null, 2))));
-	}
 	return out;
 }
 
@@ -185,7 +203,8 @@ return view.extend({
 		out.push(E('h3', {}, [ _('Name') ]), table([
 			row(_('Name'), st.name != null ? E('code', {}, text(st.name)) : unknown(), 'name'),
 			row(_('Network'), st.network != null ? text(st.network) : unknown(), 'network'),
-			row(_('Hot address'), st.hotAddress != null ? E('code', {}, text(st.hotAddress)) : E('em', {}, [ _('no key yet') ]), 'hotAddress'),
+			row(_('Hot address'), st.hotAddress != null ? E('code', {}, text(st.hotAddress))
+				: [ E('em', {}, [ _('no key yet') ]) ].concat(st.keyProblem != null ? [ E('br'), E('small', {}, text(st.keyProblem)) ] : []), 'hotAddress'),
 			row(_('Agent'), st.running ? E('strong', {}, [ _('running now') ]) : _('idle'), 'running')
 		]));
 
@@ -197,9 +216,10 @@ return view.extend({
 		var pending = isObj(chain.pending) ? chain.pending : null;
 		out.push(E('h3', {}, [ _('On chain') ]), table([
 			row(_('Value'), chain.value != null ? E('pre', {}, text(chain.value)) : unknown(), 'value'),
+			row(_('Value the last run wanted'), st.value != null ? E('pre', {}, text(st.value)) : unknown(), 'wanted'),
 			row(_('Expires in'), blocks(chain.expiresIn), 'expiresIn'),
-			row(_('Name height / chain tip'),
-				text((chain.height != null ? chain.height : '?') + ' / ' + (chain.tipHeight != null ? chain.tipHeight : '?')), 'height'),
+			row(_('Name height / chain tip'), (chain.height == null && chain.tipHeight == null) ? unknown()
+				: text((chain.height != null ? chain.height : '?') + ' / ' + (chain.tipHeight != null ? chain.tipHeight : '?')), 'height'),
 			row(_('Pending update'), pending
 				? [ E('code', {}, text(pending.txid)), E('br'), E('small', {}, text(pending.value)) ]
 				: (chain.pending === null ? _('none') : unknown()), 'pending')
@@ -212,7 +232,7 @@ return view.extend({
 		]));
 
 		out.push(E('h3', {}, [ _('Last run') ]), run ? table([
-			row(_('Action'), E('strong', {}, text(run.action)), 'action'),
+			row(_('Action'), run.action != null ? E('strong', {}, text(run.action)) : E('em', {}, [ _('running…') ]), 'action'),
 			row(_('Reason'), text(run.reason), 'reason'),
 			row(_('Transaction'), run.txid != null ? E('code', {}, text(run.txid)) : _('none'), 'txid'),
 			row(_('Started'), when(run.startedAt), 'startedAt'),
@@ -226,10 +246,25 @@ return view.extend({
 		return out;
 	},
 
+	// No key yet: offer to make one. A key: show what to do in the cold wallet (keygen would
+	// refuse to overwrite it anyway). While status is unreadable, offer neither.
+	renderKeyButton: function(st) {
+		if (!isObj(st) || st.error != null)
+			return '';
+		if (st.hotAddress == null)
+			return E('button', { 'class': 'cbi-button cbi-button-apply', 'id': 'nmcddns-keygen',
+				'click': ui.createHandlerFn(this, 'handleKeygen') }, [ _('Generate key') ]);
+		return E('button', { 'class': 'cbi-button', 'id': 'nmcddns-setup',
+			'click': ui.createHandlerFn(this, 'handleSetup') }, [ _('Show setup') ]);
+	},
+
 	refresh: function() {
 		return readStatus().then(L.bind(function(st) {
+			var hadKey = isObj(this.status) && this.status.hotAddress != null;
 			this.status = st;
 			dom.content(this.statusNode, this.renderStatus(st));
+			if (hadKey != (isObj(st) && st.hotAddress != null))
+				dom.content(this.keyNode, this.renderKeyButton(st));
 			return st;
 		}, this));
 	},
@@ -335,11 +370,7 @@ return view.extend({
 		this.statusNode = E('div', { 'id': 'nmcddns-status' }, this.renderStatus(st));
 		this.busyNode = E('span', { 'id': 'nmcddns-busy' });
 
-		var keyButton = (isObj(st) && st.hotAddress == null)
-			? E('button', { 'class': 'cbi-button cbi-button-apply', 'id': 'nmcddns-keygen',
-				'click': ui.createHandlerFn(this, 'handleKeygen') }, [ _('Generate key') ])
-			: E('button', { 'class': 'cbi-button', 'id': 'nmcddns-setup',
-				'click': ui.createHandlerFn(this, 'handleSetup') }, [ _('Show setup') ]);
+		this.keyNode = E('span', { 'id': 'nmcddns-key' }, this.renderKeyButton(st));
 
 		var view = E('div', { 'class': 'cbi-map' }, [
 			E('h2', {}, [ _('Namecoin DDNS') ]),
@@ -354,7 +385,7 @@ return view.extend({
 					E('button', { 'class': 'cbi-button', 'id': 'nmcddns-check',
 						'click': ui.createHandlerFn(this, 'handleCheck') }, [ _('Check') ]),
 					' ',
-					keyButton,
+					this.keyNode,
 					' ',
 					this.busyNode
 				])
