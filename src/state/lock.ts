@@ -165,6 +165,13 @@ export function tryAcquire(stateDir: string, now = Date.now()): AcquireResult {
           // already gone
         }
       }
+      // Instance `id` is gone now; anyone still holding that stale view re-checks the identity
+      // before unlinking, so the marker has done its job and can go.
+      try {
+        unlinkSync(marker);
+      } catch {
+        // removed by the TTL sweep
+      }
     }
     // Twenty rounds of races: report whoever holds it now.
     return { acquired: false, holder: lockHolder(stateDir) };
@@ -245,15 +252,28 @@ export type Serialized<T> = { ran: true; rounds: T[] } | { ran: false; holder: L
 
 /**
  * Run `round` under the lock. If another run holds it, leave an "again" request and return at
- * once (the holder goes round once more). The holder repeats while requests arrived during its
- * round, so any burst of requests costs at most one extra round after the one in progress.
+ * once (the holder goes round once more). When requests arrived during its round, the holder
+ * waits until none has come for `settleMs` and goes round once more, so a burst of requests
+ * costs one extra round after the one in progress.
  *
  * Why the checks are where they are: a request written just after the holder's last look would
  * be lost if the holder simply released; so the holder looks again after releasing and takes the
  * lock back if it can, and a requester whose request might have come too late tries the lock once
  * more itself.
  */
-export async function runSerialized<T>(stateDir: string, round: () => Promise<T>, hooks: { onLock?: (lock: RunLock) => void } = {}): Promise<Serialized<T>> {
+/**
+ * How long the holder waits for a burst of requests to end before it goes round again: the
+ * hotplug events of one WAN change, a cron tick and a LuCI click within this window cost one
+ * extra round, not one each.
+ */
+export const SETTLE_MS = 1000;
+
+export async function runSerialized<T>(
+  stateDir: string,
+  round: () => Promise<T>,
+  hooks: { onLock?: (lock: RunLock) => void; settleMs?: number } = {},
+): Promise<Serialized<T>> {
+  const settleMs = hooks.settleMs ?? SETTLE_MS;
   let got = tryAcquire(stateDir);
   if (!got.acquired) {
     requestAgain(stateDir);
@@ -265,10 +285,16 @@ export async function runSerialized<T>(stateDir: string, round: () => Promise<T>
     const lock = got.lock;
     hooks.onLock?.(lock);
     try {
-      do {
-        takeAgain(stateDir);
+      takeAgain(stateDir);
+      rounds.push(await round());
+      while (againRequested(stateDir)) {
+        // Let the burst finish: go round once after a quiet settle period.
+        do {
+          takeAgain(stateDir);
+          await new Promise((r) => setTimeout(r, settleMs));
+        } while (againRequested(stateDir));
         rounds.push(await round());
-      } while (againRequested(stateDir));
+      }
     } finally {
       lock.release();
     }
