@@ -8,8 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/fixtures.ts';
-import { FAKE_CLI, LUCI_FIXTURES, RPCD_PLUGIN, recordView, viewPaths } from './luci-fixtures/views.ts';
+import { FAKE_CLI, LUCI_FIXTURES, RPCD_PLUGIN, realCli, realCliWrapper, recordView, viewPaths } from './luci-fixtures/views.ts';
 
 interface Run {
   code: number | null;
@@ -214,33 +213,63 @@ describe.each(shells)('rpcd plugin under $label', (shell) => {
   });
 });
 
-describe('rpcd plugin with the real CLI', () => {
-  const bundle = join(REPO_ROOT, 'dist', 'nmcddns.mjs');
-  const help = existsSync(bundle) ? spawnSync(process.execPath, [bundle, '--help'], { encoding: 'utf8' }).stdout : '';
-  const hasStatus = /^\s+status\b/m.test(help);
-  if (!hasStatus) {
-    console.warn(
-      `SKIPPED: ${existsSync(bundle) ? 'dist/nmcddns.mjs --help lists no status command yet' : 'dist/nmcddns.mjs not built (node build.mjs)'}; ` +
-        'the plugin was tested against the stand-in CLI only',
-    );
-  }
+describe('rpcd plugin with the real CLI (node dist/nmcddns.mjs)', () => {
+  const real = realCli();
+  const setupReal = (extra: Record<string, string> = {}) => realCliWrapper(mkdtempSync(join(scratch, 'real-')), real.bundle, extra);
+  const direct = (bin: string, ...args: string[]) => spawnSync(bin, args, { encoding: 'utf8' });
 
-  it.runIf(hasStatus)('answers status with byte for byte what `node dist/nmcddns.mjs status --json` prints', async () => {
-    const dir = mkdtempSync(join(scratch, 'real-'));
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ enabled: '0', name: 'dd/example', network: 'regtest', key_file: join(dir, 'hotkey'), state_dir: join(dir, 'run'), pin_file: join(dir, 'pins.json') }),
-    );
-    const wrapper = join(dir, 'nmcddns');
-    writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${bundle}' --config '${config}' "$@"\n`, { mode: 0o755 });
-    const direct = spawnSync(wrapper, ['status', '--json'], { encoding: 'utf8' });
-    expect(direct.status, direct.stderr).toBe(0);
-    const r = await runPlugin(shells[0]!, ['call', 'status'], { NMCDDNS_BIN: wrapper });
-    expect(r.stdout.trim()).toBe(direct.stdout.trim());
+  it.runIf(real.available)('answers status with byte for byte what `nmcddns status --json` prints', async () => {
+    const w = setupReal();
+    const d = direct(w.bin, 'status', '--json');
+    expect(d.status, d.stderr).toBe(0);
+    const r = await runPlugin(shells[0]!, ['call', 'status'], { NMCDDNS_BIN: w.bin });
+    expect(r.stdout.trim()).toBe(d.stdout.trim());
     const st = json(r);
-    expect(st.name).toBe('dd/example');
-    expect(st.network).toBe('regtest');
+    expect(st).toMatchObject({ name: 'dd/example', network: 'regtest', hotAddress: null, lastRun: null });
+  });
+
+  it.runIf(real.available)('keygen through the plugin writes a real key, answers with the real setup, never prints the key', async () => {
+    const w = setupReal();
+    for (const shell of shells) {
+      // a fresh key file for each shell
+      rmSync(w.keyFile, { force: true });
+      const r = await runPlugin(shell, ['call', 'keygen'], { NMCDDNS_BIN: w.bin });
+      const res = json(r);
+      expect(res.generated, shell.label).toBe(true);
+      const setup = direct(w.bin, 'setup', '--json');
+      expect(res.setup).toEqual(JSON.parse(setup.stdout));
+      const keyLine = readFileSync(w.keyFile, 'utf8').trim();
+      const wif = /^w?pkh\(([^)]+)\)/.exec(keyLine)?.[1];
+      expect(wif).toBeDefined();
+      expect(r.stdout + r.stderr).not.toContain(wif!);
+      expect((res.setup as { hotAddress: string }).hotAddress).toBe(json(await runPlugin(shell, ['call', 'status'], { NMCDDNS_BIN: w.bin })).hotAddress);
+    }
+    // And a second keygen keeps the key.
+    const before = readFileSync(w.keyFile, 'utf8');
+    const again = json(await runPlugin(shells[0]!, ['call', 'keygen'], { NMCDDNS_BIN: w.bin }));
+    expect(again.generated).toBe(false);
+    expect(String(again.error)).toMatch(/exists|overwrite/);
+    expect(readFileSync(w.keyFile, 'utf8')).toBe(before);
+  });
+
+  it.runIf(real.available)('passes check --json on even when the CLI exits non-zero (nothing publishable)', async () => {
+    const w = setupReal({ ip4_source: 'static', ip4_address: '203.0.113.7', ip6_source: 'none', upnp: '0' });
+    const d = direct(w.bin, 'check', '--json');
+    expect(d.status).not.toBe(0);
+    const r = await runPlugin(shells[0]!, ['call', 'check'], { NMCDDNS_BIN: w.bin });
+    expect(r.stdout.trim()).toBe(d.stdout.trim());
+    expect(json(r)).toMatchObject({ ipv4: { address: null, via: 'none' } });
+  });
+
+  it.runIf(real.available)('setup without a key is an error object carrying the CLI\'s message', async () => {
+    const w = setupReal();
+    const d = direct(w.bin, 'setup', '--json');
+    const res = json(await runPlugin(shells[0]!, ['call', 'setup'], { NMCDDNS_BIN: w.bin }));
+    if (d.stdout.trim().startsWith('{')) expect(res).toEqual(JSON.parse(d.stdout));
+    else {
+      expect(res.exitCode).toBe(d.status);
+      expect(String(res.error)).toBe(d.stderr.trim().replace(/[\n\r\t]/g, ' '));
+    }
   });
 });
 
