@@ -107,7 +107,17 @@ for (const shell of ['dash', 'busybox'] as Shell[]) {
       expect(instanceCalls((await startWith(uci({ enabled: '0', check_interval: '5' }))).calls)).toEqual([]);
     });
 
-    it.each(['abc', '0', '05', '-3', '1.5'])('check_interval %j: logged as an error naming the option, 30 min used', async (bad) => {
+    it.each([
+      ['05', '300'],
+      ['010', '600'],
+      ['1440', '86400'],
+    ])('check_interval %j (the agent reads it as decimal minutes): command says %s s, nothing logged', async (given, seconds) => {
+      const r = await startWith(uci({ enabled: '1', check_interval: given }));
+      expect(r.calls).toContainEqual(['procd_set_param', 'command', '/usr/lib/nmcddns/periodic', seconds]);
+      expect(r.logged).toBe('');
+    });
+
+    it.each(['abc', '0', '000', '1441', '99999999999999999999', '-3', '1.5', ' 5'])('check_interval %j: logged as an error naming the option, 30 min used', async (bad) => {
       const r = await startWith(uci({ enabled: '1', check_interval: bad }));
       expect(r.calls).toContainEqual(['procd_set_param', 'command', '/usr/lib/nmcddns/periodic', '1800']);
       expect(r.logged).toContain('args -t nmcddns -p daemon.err');
