@@ -182,6 +182,9 @@ describe('settings form over docs/config.md', async () => {
       if (d.type.startsWith('bool')) {
         expect(o.widget, d.name).toBe('Flag');
         expect(o.default, d.name).toBe(docDefault);
+        // LuCI drops an unticked Flag from the file when rmempty is on; for a default of 1 the
+        // agent would then read 1 again, so such a Flag must write its 0.
+        if (docDefault === '1') expect(o.rmempty, `${d.name}: rmempty must be false`).toBe(false);
       } else if (d.type.startsWith('list')) {
         expect(o.widget, d.name).toBe('DynamicList');
       } else if (isEnum) {

@@ -315,6 +315,8 @@ return view.extend({
 		o = s.taboption('addresses', form.Flag, 'upnp', _('Use UPnP / NAT-PMP'),
 			_('Ask an upstream gateway when the WAN address is private or CGNAT'));
 		o.default = '1';
+		// Unticked must be written as 0: a removed option means the agent's default, which is 1.
+		o.rmempty = false;
 
 		o = s.taboption('addresses', form.ListValue, 'ip6_firewall', _('IPv6 firewall rule missing'),
 			_('What a missing firewall rule for the service ports on IPv6 means'));
