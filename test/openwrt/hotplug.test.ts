@@ -32,6 +32,8 @@ const CASES: Case[] = [
   { what: "ifup of PPPoE's IPv6 child when ip6_interface is wan_6", config: uci({ enabled: '1', ip4_interface: 'wan', ip6_interface: 'wan_6' }), env: { ACTION: 'ifup', INTERFACE: 'wan_6', DEVICE: 'pppoe-wan' }, runs: true },
   { what: 'ifup of the Linux device named by ip4_interface when ip4_source is interface', config: uci({ enabled: '1', ip4_source: 'interface', ip4_interface: 'eth9', ip6_source: 'none' }), env: { ACTION: 'ifup', INTERFACE: 'wanx', DEVICE: 'eth9' }, runs: true },
 
+  { what: 'ifup of wan with an unnamed nmcddns section after a section of another type', config: "config globals 'g'\n\toption enabled '0'\nconfig nmcddns\n\toption enabled '1'\n", env: { ACTION: 'ifup', INTERFACE: 'wan', DEVICE: 'eth1' }, runs: true },
+
   { what: 'ifup of another interface (lan)', config: ENABLED, env: { ACTION: 'ifup', INTERFACE: 'lan', DEVICE: 'br-lan' }, runs: false },
   { what: 'ifdown of wan', config: ENABLED, env: { ACTION: 'ifdown', INTERFACE: 'wan' }, runs: false },
   { what: 'ifup-failed of wan', config: ENABLED, env: { ACTION: 'ifup-failed', INTERFACE: 'wan' }, runs: false },
@@ -42,6 +44,7 @@ const CASES: Case[] = [
   { what: 'ifup of wan with no /etc/config/nmcddns', config: undefined, env: { ACTION: 'ifup', INTERFACE: 'wan', DEVICE: 'eth1' }, runs: false },
   { what: 'ifup of wan when ip4_source is static and ip6_source none', config: uci({ enabled: '1', ip4_source: 'static', ip4_address: '5.5.5.5', ip6_source: 'none' }), env: { ACTION: 'ifup', INTERFACE: 'wan', DEVICE: 'eth1' }, runs: false },
   { what: 'ifup of wan when ip4_interface names another interface', config: uci({ enabled: '1', ip4_interface: 'wanb', ip6_source: 'none' }), env: { ACTION: 'ifup', INTERFACE: 'wan', DEVICE: 'eth1' }, runs: false },
+  { what: 'ifup of wan when the first nmcddns section (the one the agent reads) is disabled and a second enabled', config: `${uci({ enabled: '0' })}config nmcddns 'other'\n\toption enabled '1'\n`, env: { ACTION: 'ifup', INTERFACE: 'wan', DEVICE: 'eth1' }, runs: false },
   { what: 'ifup of eth9 as INTERFACE when ip4_source is interface (devices match DEVICE only)', config: uci({ enabled: '1', ip4_source: 'interface', ip4_interface: 'eth9', ip6_source: 'none' }), env: { ACTION: 'ifup', INTERFACE: 'eth9', DEVICE: 'eth1' }, runs: false },
 ];
 

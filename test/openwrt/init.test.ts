@@ -170,6 +170,24 @@ for (const shell of ['dash', 'busybox'] as Shell[]) {
       root.stopRuns(record);
     });
 
+    it('kick without logger and setsid (a minimal busybox): still returns at once and starts the run', async () => {
+      const bare = new RouterRoot(shell);
+      const record = '/tmp/kick-bare';
+      try {
+        for (const p of ['/usr/bin/logger', '/bin/logger', '/bin/setsid']) bare.remove(p);
+        const r = await bare.run(['/usr/lib/nmcddns/kick'], { NMCDDNS_RECORD: record, NMCDDNS_STANDIN_SLEEP: '5' });
+        console.log(`[${shell}] kick without logger/setsid returned after ${r.ms.toFixed(0)} ms`);
+        expect(r.code).toBe(0);
+        expect(r.stdout + r.stderr).toBe('');
+        expect(r.ms).toBeLessThan(1000);
+        expect(await eventually(() => bare.read(record).includes('start '), 3000)).toBe(true);
+        expect(bare.read(record)).not.toContain('end ');
+      } finally {
+        bare.stopRuns(record);
+        bare.cleanup();
+      }
+    });
+
     it('launcher: execs node with the bundle and every argument unchanged, and passes its exit code', async () => {
       const launcherRoot = new RouterRoot(shell);
       try {
