@@ -228,6 +228,15 @@ describe('rpcd plugin with the real CLI (node dist/nmcddns.mjs)', () => {
     expect(st).toMatchObject({ name: 'dd/example', network: 'regtest', hotAddress: null, lastRun: null });
   });
 
+  it.runIf(real.available)('the hand-written samples have the shape of the real status output', () => {
+    const w = setupReal();
+    const realKeys = Object.keys(JSON.parse(direct(w.bin, 'status', '--json').stdout) as object).sort();
+    for (const f of ['status.json', 'never-run-status.json']) {
+      const sample = JSON.parse(readFileSync(join(LUCI_FIXTURES, f), 'utf8')) as Record<string, unknown>;
+      expect(Object.keys(sample).filter((k) => k !== '_comment').sort(), f).toEqual(realKeys);
+    }
+  });
+
   it.runIf(real.available)('keygen through the plugin writes a real key, answers with the real setup, never prints the key', async () => {
     const w = setupReal();
     for (const shell of shells) {
