@@ -162,8 +162,13 @@ export async function lookupNameState(client: ElectrumClient, query: NameStateQu
     client.relayFee(),
   ]);
 
-  const latest = await latestConfirmedUpdate(indexHistory, nameBytes, txs, server);
-  const classified = await classifyCoins(unspent, nameBytes, hotScript, txs, latest?.txid, query.maxFundingTxs ?? DEFAULT_MAX_FUNDING_TXS, server);
+  // Both need transactions; fetch them in one round trip (the newest index entry is the likely
+  // name coin, so it is the priority hint when the coin list must be cut).
+  const newestIndexed = indexHistory.filter((h) => h.height > 0).sort((a, b) => b.height - a.height)[0]?.txid;
+  const [latest, classified] = await Promise.all([
+    latestConfirmedUpdate(indexHistory, nameBytes, txs, server),
+    classifyCoins(unspent, nameBytes, hotScript, txs, newestIndexed, query.maxFundingTxs ?? DEFAULT_MAX_FUNDING_TXS, server),
+  ]);
 
   // The newest coin of this name at the hot address (mempool counts as newest).
   const rank = (h: number): number => (h <= 0 ? Number.MAX_SAFE_INTEGER : h);

@@ -143,6 +143,19 @@ describe('name states on the simulator', () => {
     expect(state.nameCoin?.value).toBe(1_000_000);
   });
 
+  it('a hot address with many coins: at most maxFundingTxs transactions are fetched, the name coin first', async () => {
+    const s = await world();
+    for (let i = 0; i < 30; i++) s.chain.fund(HOT, 200_000 + i * 1000);
+    s.chain.mine();
+    const c = await client(s);
+    const before = s.stats.byMethod['blockchain.transaction.get'] ?? 0;
+    const st = await lookupNameState(c, { ...query, maxFundingTxs: 5 });
+    expect(s.stats.byMethod['blockchain.transaction.get']! - before).toBe(5);
+    expect(st.nameCoin?.name).toBe(NAME);
+    // The biggest coins were kept: the 1 NMC coin and the three largest small ones.
+    expect(st.feeCoins.map((f) => f.value)).toEqual([100_000_000, 229_000, 228_000, 227_000]);
+  });
+
   it('at protocol 1.4.2 (ElectrumX 1.16) the relay fee comes from blockchain.relayfee', async () => {
     const s = await world({ protocolMax: '1.4.2', serverVersion: 'ElectrumX 1.16.0', relayFee: 0.0012, estimateFee: -1 });
     const c = await client(s);
