@@ -348,6 +348,19 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     await page.close();
   });
 
+  it('shows a pending update and address warnings as the agent reports them', async () => {
+    const st = fixture('status.json');
+    const pending = { txid: 'cd'.repeat(32), value: '{"ip":"198.51.100.20"}' };
+    const addrs = st.addresses as Record<string, Record<string, unknown>>;
+    setStatus({ ...st, chain: { ...(st.chain as object), pending }, addresses: { ...addrs, ipv6: { ...addrs.ipv6, warnings: ['no firewall rule lets tcp/443 in on IPv6'] } } });
+    const page = await openStatusPage();
+    const shown = await field(page, 'pending');
+    expect(shown).toContain(pending.txid);
+    expect(shown).toContain(pending.value);
+    expect(await field(page, 'ipv6')).toContain('Warning: no firewall rule lets tcp/443 in on IPv6');
+    await page.close();
+  });
+
   it('shows text from the chain and the agent as text, never as markup', async () => {
     const st = fixture('status.json');
     setStatus({

@@ -109,6 +109,10 @@ function address(a) {
 		out.push(' ', E('span', { 'class': 'label' }, text(a.via)));
 	if (a.reason != null)
 		out.push(E('br'), E('small', {}, text(a.reason)));
+	if (Array.isArray(a.warnings))
+		a.warnings.forEach(function(w) {
+			out.push(E('br'), E('small', { 'class': 'warning' }, text(_('Warning: %s').format(w))));
+		});
 	return out;
 }
 
@@ -315,6 +319,7 @@ return view.extend({
 			else {
 				body = [
 					E('p', {}, [ _('What a run would publish now (nothing is sent):') ]),
+					res.reason != null ? E('p', { 'id': 'check-reason' }, [ E('strong', {}, text(res.reason)) ]) : '',
 					table([
 						row(_('IPv4'), address(res.ipv4), 'check-ipv4'),
 						row(_('IPv6'), address(res.ipv6), 'check-ipv6'),
