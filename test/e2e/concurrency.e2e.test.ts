@@ -95,3 +95,40 @@ describe('concurrent and killed runs', () => {
     expect(leftovers(w)).toEqual([]);
   });
 });
+
+describe('signals and dry runs', () => {
+  it('SIGTERM during a run (server hanging) releases the lock; the next run goes through', async () => {
+    world = await makeWorld();
+    const w = world;
+    w.sims[0]!.faults.hang = true;
+    const r = await w.run(['update', '--json'], {
+      onSpawn: (c) => {
+        const t = setInterval(() => {
+          if (existsSync(join(w.dir, 'run', 'run.lock'))) {
+            clearInterval(t);
+            setTimeout(() => c.kill('SIGTERM'), 200);
+          }
+        }, 20);
+      },
+    });
+    expect(r.code).toBe(143);
+    expect(existsSync(join(w.dir, 'run', 'run.lock'))).toBe(false);
+    w.sims[0]!.faults.hang = false;
+    expect((await w.update()).json.action).toBe('updated');
+  });
+
+  it('--dry-run signs but sends nothing and leaves the status alone', async () => {
+    world = await makeWorld();
+    const r = await world.update(['--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ action: 'updated', dryRun: true });
+    expect(r.json.txid).toBeUndefined();
+    expect(r.json.tx.hex).toMatch(/^00710000/);
+    expect(r.json.tx.fee).toBeGreaterThan(0);
+    expect(world.chain.mempool).toEqual([]);
+    expect(world.sims[0]!.stats.byMethod['blockchain.transaction.broadcast'] ?? 0).toBe(0);
+    expect((await world.run(['status', '--json'])).json.lastRun).toBeNull();
+    // What it signed is what the node would accept.
+    expect(world.chain.testAccept(r.json.tx.hex).allowed).toBe(true);
+  });
+});
