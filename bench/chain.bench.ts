@@ -81,7 +81,8 @@ for (const [cap, n] of [[DEFAULT_MAX_LINE_BYTES, 1], [DEFAULT_MAX_LINE_BYTES, 20
 
 // One name-state lookup against the recorded view (fixtures via the test helpers).
 process.env.NMCDDNS_FIXTURES ??= resolve(process.cwd(), '..', 'shared', 'fixtures');
-const { startRecordedServer } = await import('../test/chain/recorded.ts');
+const { startRecordedServer, recordedTransactions } = await import('../test/chain/recorded.ts');
+recordedTransactions(); // build the fixture index before timing
 const { readFixtureJson } = await import('../test/helpers/fixtures.ts');
 type Recorded = { owner: { listunspent: { result: unknown[] } }; name_index: { get_history: { result: unknown[] } } };
 const rec = readFixtureJson<Recorded>('regtest', 'p2wpkh-update', 'update.electrum-pending.json');

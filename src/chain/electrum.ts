@@ -529,7 +529,11 @@ function openSocket(server: ServerAddress, options: ElectrumOptions): Promise<So
         reject(err);
       } else resolve(socket);
     };
-    const onReady = (): void => done();
+    const onReady = (): void => {
+      // Requests are small and pipelined: Nagle would hold each one back for the previous ACK.
+      socket.setNoDelay(true);
+      done();
+    };
     const onError = (e: Error): void =>
       done(new ChainError('connect', `${server.url}: cannot connect: ${(e as NodeJS.ErrnoException).code ?? e.message}`, server.url, { cause: e }));
     const onAbort = (): void => done(new ChainError('aborted', `${server.url}: aborted (run deadline)`, server.url));

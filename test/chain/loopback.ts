@@ -52,6 +52,7 @@ export async function startLineServer(options: LineServerOptions): Promise<LineS
   const handle = (socket: Socket): void => {
     sockets.add(socket);
     state.connections++;
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     let buf = '';
