@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 const cold = () => hotScript(generateHotKey(getNetwork('regtest')));
-const check = (r: { json: { checks: { id: string }[] } }, id: string) => r.json.checks.find((c) => c.id === id) as { status: string; message: string; fix?: string };
+const check = (r: { json: { checks: { id: string; status: string; message: string; fix?: string }[] } }, id: string) => r.json.checks.find((c) => c.id === id)!;
 
 describe('nmcddns doctor', () => {
   it('passes a setup done as `setup` says: d/ imports dd/ with ns/ds pinned, name at the hot address, funded', async () => {
