@@ -90,8 +90,9 @@ async function ubus(req: IncomingMessage, res: ServerResponse): Promise<void> {
     } catch {
       parsed = undefined;
     }
-    // rpcd: a plugin answer that is not a JSON object is UBUS_STATUS_NO_DATA (5).
-    replies.push({ jsonrpc: '2.0', id: r.id, result: parsed && typeof parsed === 'object' ? [0, parsed] : [5] });
+    // rpcd (plugin.c rpc_plugin_call_finish_cb) ignores the exit code and takes the first JSON
+    // value on stdout; anything but an object is UBUS_STATUS_INVALID_ARGUMENT (2).
+    replies.push({ jsonrpc: '2.0', id: r.id, result: parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? [0, parsed] : [2] });
   }
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(replies));

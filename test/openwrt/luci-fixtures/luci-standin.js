@@ -156,7 +156,9 @@
 			if (typeof(fn) == 'string')
 				fn = ctx[fn];
 			return function(ev) {
-				var btn = ev.currentTarget;
+				var btn = ev.target; // as ui.js does
+				if (btn.blur)
+					btn.blur();
 				btn.disabled = true;
 				btn.classList.add('spinning');
 				return Promise.resolve(fn.apply(ctx, args.concat([ ev ]))).finally(function() {
