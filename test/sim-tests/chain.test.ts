@@ -173,4 +173,21 @@ describe('a fresh chain', () => {
     expect(liar.nameState('dd/example')!.value).toBe('{"ip":"203.0.113.66"}');
     expect(chain.nameState('dd/example')!.value).toBe('{"ip":"192.0.2.1"}');
   });
+
+  test('startSimulator({ relayFee }) sets the node policy too', async () => {
+    const { startSimulator } = await import('../sim/index.ts');
+    const sim = await startSimulator({ relayFee: 0.002, startHeight: 150 });
+    try {
+      const key = hotKeyFromWif(KEY1_WIF, NETWORKS.regtest, 'p2wpkh');
+      const script = hotScript(key);
+      sim.chain.registerName('dd/example', 'v', script);
+      sim.chain.fund(script, 100_000_000);
+      sim.chain.mine();
+      const { name, fees } = coinsOf(sim.chain, script);
+      const cheap = buildNameUpdate({ key, name: 'dd/example', value: 'w', nameCoin: name, feeCoins: [fees[0]!], fee: { ...fee, feeRate: 150 } });
+      expect(() => sim.chain.submitTx(cheap.hex)).toThrow(`min relay fee not met, ${cheap.fee} < ${cheap.vsize * 200}`);
+    } finally {
+      await sim.close();
+    }
+  });
 });

@@ -144,6 +144,8 @@ export interface SimChainOptions {
   startHeight?: number;
   /** Check signatures with bitcore (default true). */
   verifySignatures?: boolean;
+  /** namecoind's minrelaytxfee in sat per 1000 vB (default 100,000 = 0.001 NMC/kvB, as recorded). */
+  minRelayFeePerKvB?: number;
 }
 
 type Listener = (ev: { heightChanged: boolean; touched: Set<string> }) => void;
@@ -160,11 +162,13 @@ export class SimChain implements ChainBackend {
   private listeners = new Set<Listener>();
   private txCounter = 0;
   readonly verifySignatures: boolean;
+  readonly minRelayFeePerKvB: number;
   /** Every block's transactions as mined (hex), for fork(). */
   private blockHexes: string[][] = [];
 
   constructor(opts: SimChainOptions = {}) {
     this.verifySignatures = opts.verifySignatures ?? true;
+    this.minRelayFeePerKvB = opts.minRelayFeePerKvB ?? MIN_RELAY_FEE_PER_KVB;
     this.connectGenesis();
     const start = opts.startHeight ?? 150;
     for (let h = 1; h <= start; h++) this.connect([], false);
@@ -386,7 +390,7 @@ export class SimChain implements ChainBackend {
 
   /** An independent copy (blocks and mempool), e.g. to give one server a different story. */
   fork(): SimChain {
-    const c = new SimChain({ startHeight: 0, verifySignatures: this.verifySignatures });
+    const c = new SimChain({ startHeight: 0, verifySignatures: this.verifySignatures, minRelayFeePerKvB: this.minRelayFeePerKvB });
     for (let h = 1; h < this.blockHexes.length; h++) {
       const [cb, ...rest] = this.blockHexes[h]!.map((x) => Transaction.fromHex(x));
       c.connect(rest, false, cb, this.blocks[h]!.time);
@@ -569,7 +573,7 @@ export class SimChain implements ChainBackend {
     );
     // Fee floor
     const vsize = tx.virtualSize();
-    const minFee = feeForVsize(MIN_RELAY_FEE_PER_KVB, vsize);
+    const minFee = feeForVsize(this.minRelayFeePerKvB, vsize);
     if (fee < minFee) throw new Reject(`min relay fee not met, ${fee} < ${minFee}`);
     // Replacement (BIP125 rules 3 and 4 as Core's PaysForRBF, then the feerate diagram)
     if (conflicts.size > 0) {

@@ -49,7 +49,10 @@ export interface Simulator {
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
-  let chain = opts.chain ?? new SimChain(opts);
+  // A relay fee given for a new chain is also its node's policy (one figure, as namecoind has).
+  let chain =
+    opts.chain ??
+    new SimChain({ minRelayFeePerKvB: opts.relayFee === undefined ? undefined : Math.round(opts.relayFee * 1e8), ...opts });
   const server = await startServer(chain, opts);
   const sim: Simulator = {
     url: server.url,
