@@ -206,7 +206,7 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
       // sample's observations (a real run needs Electrum servers; the sim tests cover those).
       const w = useRealCli();
       const hot = runCli(w.bin, 'keygen', '--json').hotAddress as string;
-      writeStatus(w.stateDir, { ...emptyStatus('dd/example', 'regtest', hot), lastRun: hand.lastRun, addresses: hand.addresses, value: hand.chain.value, chain: hand.chain, funds: hand.funds });
+      writeStatus(w.stateDir, { ...emptyStatus('dd/example', 'regtest', hot), lastRun: hand.lastRun, lastBroadcast: hand.lastBroadcast, addresses: hand.addresses, value: hand.chain.value, chain: hand.chain, funds: hand.funds });
       st = runCli(w.bin, 'status', '--json');
       console.log('status page fed from: the real CLI (node dist/nmcddns.mjs status --json)');
     } else {
@@ -231,6 +231,9 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     expect(await field(page, 'expiresIn')).toBe(`${chain.expiresIn} blocks (about ${days} days)`);
     expect(await field(page, 'value')).toContain(chain.value);
     expect(await field(page, 'pending')).toContain('none');
+    const sent = st.lastBroadcast as { txid: string } | null;
+    expect(sent).not.toBeNull();
+    expect(await field(page, 'lastBroadcast')).toContain(sent!.txid);
     expect(await field(page, 'feeCoins')).toContain(String(funds.feeCoins));
     expect(await field(page, 'updatesLeft')).toContain(String(funds.updatesLeft));
     expect(await field(page, 'balance')).toContain(`${funds.balanceSat / 1e8} NMC`);

@@ -226,7 +226,10 @@ return view.extend({
 				: text((chain.height != null ? chain.height : '?') + ' / ' + (chain.tipHeight != null ? chain.tipHeight : '?')), 'height'),
 			row(_('Pending update'), pending
 				? [ E('code', {}, text(pending.txid)), E('br'), E('small', {}, text(pending.value)) ]
-				: (chain.pending === null ? _('none') : unknown()), 'pending')
+				: (chain.pending === null ? _('none') : unknown()), 'pending'),
+			row(_('Last sent by this router'), isObj(st.lastBroadcast)
+				? [ E('code', {}, text(st.lastBroadcast.txid)), ' ', when(st.lastBroadcast.at) ]
+				: _('nothing since the last reboot (the record lives in tmpfs)'), 'lastBroadcast')
 		]));
 
 		out.push(E('h3', {}, [ _('Fees') ]), table([
@@ -240,8 +243,8 @@ return view.extend({
 			row(_('Reason'), text(run.reason), 'reason'),
 			row(_('Transaction'), run.txid != null ? E('code', {}, text(run.txid)) : _('none'), 'txid'),
 			row(_('Started'), when(run.startedAt), 'startedAt'),
-			row(_('Finished'), when(run.finishedAt), 'finishedAt'),
-			row(_('Exit code'), text(run.exitCode), 'exitCode')
+			row(_('Finished'), run.finishedAt != null ? when(run.finishedAt) : E('em', {}, [ _('not yet') ]), 'finishedAt'),
+			row(_('Exit code'), run.exitCode != null ? text(run.exitCode) : unknown(), 'exitCode')
 		]) : E('p', { 'data-field': 'lastRun' }, [ E('em', {}, [ _('No run yet.') ]) ]));
 
 		if (st.version != null)
