@@ -45,6 +45,33 @@ test('delay: every reply waits the given time', async () => {
   c.close();
 });
 
+test('delayByMethod: a slow reply is overtaken by later ones (match replies by id)', async () => {
+  const c = await session();
+  sim.faults.delayByMethod = { 'server.features': 300 };
+  c.send(req(2, 'server.features'));
+  c.send(req(3, 'server.ping'));
+  expect(JSON.parse((await c.next())!).id).toBe(3);
+  expect(JSON.parse((await c.next())!).id).toBe(2);
+  c.close();
+});
+
+test('sessionTimeoutMs: an idle session is closed, one that pings stays', async () => {
+  const s2 = await startSimulator({ startHeight: 1, sessionTimeoutMs: 300 });
+  const idle = await LineClient.open(s2.url);
+  const busy = await LineClient.open(s2.url);
+  busy.send(VERSION);
+  await busy.next();
+  for (let i = 0; i < 4; i++) {
+    await new Promise((r) => setTimeout(r, 150));
+    busy.send(req(10 + i, 'server.ping'));
+    expect(await busy.next()).not.toBeNull();
+  }
+  expect(idle.closed).toBe(true);
+  expect(busy.closed).toBe(false);
+  busy.close();
+  await s2.close();
+});
+
 test('hang: requests are read but never answered; the socket stays open', async () => {
   const c = await session();
   sim.faults.hang = true;

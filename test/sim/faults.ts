@@ -29,6 +29,8 @@ export interface FaultKnobs {
   refuse: boolean;
   /** Delay every reply by this many milliseconds. */
   delayMs: number;
+  /** Per-method delays (override delayMs); a slow method's reply is overtaken by later ones. */
+  delayByMethod: Record<string, number>;
   /** Read requests but never answer them. */
   hang: boolean;
   /** Write the first half of the next reply line, then destroy the connection. */
@@ -51,6 +53,7 @@ export function defaultFaults(): FaultKnobs {
   return {
     refuse: false,
     delayMs: 0,
+    delayByMethod: {},
     hang: false,
     dropMidLine: false,
     garbage: false,

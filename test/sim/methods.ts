@@ -34,6 +34,8 @@ export interface ServerConfig {
   /** Reproduce ElectrumX 1.20.0's blockchain.block.headers offsets bug on AuxPoW chains. */
   headersBug: boolean;
   genesisHash: string;
+  /** Close a session that sent nothing for this long (ElectrumX SESSION_TIMEOUT); 0 = never. */
+  sessionTimeoutMs: number;
   banner: string;
   donationAddress: string;
 }

@@ -22,6 +22,8 @@ export interface ServerOptions {
   estimateFee?: number;
   padMessages?: boolean;
   headersBug?: boolean;
+  /** ElectrumX SESSION_TIMEOUT: idle sessions are closed after this (default 600 000 ms). */
+  sessionTimeoutMs?: number;
   /** Reuse a certificate (e.g. to restart "the same" server), or a different one to test pinning. */
   cert?: SimCert;
 }
@@ -58,6 +60,7 @@ export function serverConfig(o: ServerOptions): ServerConfig {
     padMessages: o.padMessages ?? true,
     headersBug: o.headersBug ?? true,
     genesisHash: REGTEST_GENESIS,
+    sessionTimeoutMs: o.sessionTimeoutMs ?? 600_000,
     banner: `You are connected to an ${serverVersion} server.`,
     donationAddress: '',
   };

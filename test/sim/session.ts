@@ -47,6 +47,8 @@ export class Session {
   readonly scripthashSubs = new Map<string, string | null>();
   private methods: Map<string, MethodSpec>;
   private buffer: Buffer[] = [];
+  private pendingWrites = new Set<Promise<void>>();
+  private idleTimer: NodeJS.Timeout | undefined;
   private buffered = 0;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -61,6 +63,7 @@ export class Session {
     this.methods = buildMethods(this);
     this.lastNotifiedHeight = ctx.chain().tipHeight;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.touchIdle();
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
     this.unlisten = ctx.chain().onChange((ev) => this.queueTask(() => this.notify(ev)));
@@ -79,6 +82,7 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.idleTimer);
     this.unlisten();
     if (this.socket.destroyed) return;
     this.socket.end();
@@ -91,8 +95,19 @@ export class Session {
     this.socket.destroy();
   }
 
+  /** ElectrumX drops sessions that sent nothing for SESSION_TIMEOUT (600 s by default). */
+  private touchIdle(): void {
+    clearTimeout(this.idleTimer);
+    const ms = this.ctx.config.sessionTimeoutMs;
+    if (ms > 0) {
+      this.idleTimer = setTimeout(() => this.close(), ms);
+      this.idleTimer.unref();
+    }
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.touchIdle();
     this.ctx.stats.bytesIn += chunk.length;
     let start = 0;
     for (;;) {
@@ -140,13 +155,13 @@ export class Session {
         if (r.reply) parts.push(replyJson(r.reply));
         disconnect ||= r.disconnect;
       }
-      if (parts.length > 0) await this.send(batchMessage(parts), 'batch');
-      if (disconnect) this.close();
+      if (parts.length > 0) this.reply(batchMessage(parts), 'batch');
+      if (disconnect) await this.closeAfterWrites();
       return;
     }
     const r = await this.handleRequest(msg);
-    if (r.reply) await this.send(replyJson(r.reply), r.method);
-    if (r.disconnect) this.close();
+    if (r.reply) this.reply(replyJson(r.reply), r.method);
+    if (r.disconnect) await this.closeAfterWrites();
   }
 
   private async handleRequest(msg: unknown): Promise<{ reply: Reply | null; disconnect: boolean; method: string }> {
@@ -203,6 +218,20 @@ export class Session {
     }
   }
 
+  /**
+   * Send a reply without holding up the next request: like ElectrumX, which runs a session's
+   * requests concurrently, a reply delayed longer (delayByMethod) is overtaken by later ones.
+   */
+  private reply(json: string, method: string): void {
+    const p = this.send(json, method).finally(() => this.pendingWrites.delete(p));
+    this.pendingWrites.add(p);
+  }
+
+  private async closeAfterWrites(): Promise<void> {
+    await Promise.all([...this.pendingWrites]);
+    this.close();
+  }
+
   private faultApplies(method: string): boolean {
     const only = this.ctx.faults.onlyMethods;
     return only === null || only.includes(method);
@@ -214,7 +243,8 @@ export class Session {
     const f = this.ctx.faults;
     const faulty = this.faultApplies(method);
     if (faulty && f.hang) return;
-    if (faulty && f.delayMs > 0) await new Promise((r) => setTimeout(r, f.delayMs));
+    const delay = faulty ? (f.delayByMethod[method] ?? f.delayMs) : 0;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (this.closed) return;
     const line = padMessage(json, this.ctx.config.padMessages);
     if (faulty && f.garbage) {
