@@ -381,6 +381,25 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     await page.close();
   });
 
+  it('stops following a run, and says why, when status turns into an error', async () => {
+    setStatus(fixture('status.json'));
+    const page = await openStatusPage();
+    // From now on the CLI starts nothing and cannot read its config (as after a bad edit).
+    const broken = join(state, 'broken-cli');
+    writeFileSync(broken, `#!/bin/sh\n[ "$1" = update ] && exit 0\necho "nmcddns: option name: 'example' is not valid; expected a dd/ name" >&2\nexit 2\n`, { mode: 0o755 });
+    cliBin = broken;
+    await page.click('#nmcddns-update');
+    await page.waitForSelector('#notifications .alert-message.danger', { timeout: 10_000 });
+    expect(await page.innerText('#notifications')).toContain("The run cannot be followed: nmcddns: option name: 'example' is not valid");
+    expect(await page.innerText('#nmcddns-error')).toContain("option name: 'example' is not valid");
+    expect(await page.innerText('#nmcddns-busy')).toBe('');
+    // And it stopped polling.
+    const reads = ubusCalls.filter((c) => c.method === 'status').length;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(ubusCalls.filter((c) => c.method === 'status').length).toBe(reads);
+    await page.close();
+  });
+
   it('shows the agent\'s error when status fails', async () => {
     writeFileSync(join(state, 'status.json'), 'not json at all');
     const page = await openStatusPage();

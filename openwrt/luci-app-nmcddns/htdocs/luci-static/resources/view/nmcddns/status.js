@@ -285,15 +285,20 @@ return view.extend({
 		this.watcher = function() {
 			return self.refresh().then(function(st) {
 				var done = runStamp(st) != before && isObj(st.lastRun) && st.lastRun.finishedAt != null && !st.running;
-				if (done || Date.now() - started > WATCH_LIMIT_MS) {
-					poll.remove(self.watcher);
-					self.watcher = null;
-					dom.content(self.busyNode, '');
-					if (done)
-						ui.addNotification(null, E('p', {}, text(_('Run finished: %s. %s').format(st.lastRun.action, st.lastRun.reason || ''))), 'info');
-					else
-						ui.addNotification(null, E('p', {}, [ _('No finished run after five minutes; see the system log (logread -e nmcddns).') ]), 'warning');
-				}
+				// A status the agent cannot give (a broken config, say) means no run will be
+				// recorded either: stop at once, the error is on the page.
+				var broken = !isObj(st) || st.error != null;
+				if (!done && !broken && Date.now() - started <= WATCH_LIMIT_MS)
+					return;
+				poll.remove(self.watcher);
+				self.watcher = null;
+				dom.content(self.busyNode, '');
+				if (done)
+					ui.addNotification(null, E('p', {}, text(_('Run finished: %s. %s').format(st.lastRun.action, st.lastRun.reason || ''))), 'info');
+				else if (broken)
+					ui.addNotification(null, E('p', {}, text(_('The run cannot be followed: %s').format(isObj(st) ? st.error : _('no answer')))), 'danger');
+				else
+					ui.addNotification(null, E('p', {}, [ _('No finished run after five minutes; see the system log (logread -e nmcddns).') ]), 'warning');
 			});
 		};
 		dom.content(this.busyNode, E('em', { 'class': 'spinning' }, [ _('Update running…') ]));
