@@ -134,7 +134,9 @@ function addressStatus(v: ReachabilityVerdict['ipv4']): AddressStatus {
 export async function runRound(opts: RoundOptions): Promise<RunResult> {
   const { config, key, log, ports } = opts;
   const startedAt = ports.now();
-  const cached = readStatus(config.stateDir);
+  // A cache written for another name (the config changed) says nothing about this one.
+  const any = readStatus(config.stateDir);
+  const cached = any !== null && any.name === config.name ? any : null;
   const result: RunResult = { action: 'refused', reason: '', exitCode: EXIT.refused, value: null, addresses: null, chain: null, funds: null };
   let session: ChainSession | undefined;
   let sent: SignedNameUpdate | undefined;
@@ -282,7 +284,6 @@ function fundsStatus(s: AgreedNameState, key: HotKey): StatusCache['funds'] {
 
 function recordStatus(config: Config, key: HotKey, cached: StatusCache | null, r: RunResult, startedAt: number, finishedAt: number, sent: SignedNameUpdate | undefined): void {
   const status: StatusCache = cached ?? emptyStatus(config.name, config.network, hotAddress(key));
-  if (status.name !== config.name) Object.assign(status, emptyStatus(config.name, config.network, hotAddress(key)));
   status.hotAddress = hotAddress(key);
   status.network = config.network;
   status.lastRun = {

@@ -162,6 +162,22 @@ describe('nmcddns update against the simulator (TLS)', () => {
     expect((await world.update()).json.action).toBe('updated');
   });
 
+  it('a broadcast every server rejects: exit 5 with the node\'s reason, and no min_interval timer started', async () => {
+    world = await makeWorld({ config: { min_interval: 600 } });
+    world.sims[0]!.faults.lies.rejectBroadcast = 'min relay fee not met, 100 < 24300';
+    const r = await world.update();
+    expect(r.code).toBe(5);
+    expect(r.json.action).toBe('refused');
+    expect(r.json.reason).toMatch(/no server accepted [0-9a-f]{64}: .*min relay fee not met/);
+    expect(world.chain.mempool).toEqual([]);
+    const s = (await world.run(['status', '--json'])).json;
+    expect(s.lastRun).toMatchObject({ action: 'refused', exitCode: 5 });
+    expect(s.lastBroadcast).toBeNull();
+    // Not rate-limited: nothing was sent, so the next run may try at once.
+    world.sims[0]!.faults.lies.rejectBroadcast = undefined;
+    expect((await world.update()).json.action).toBe('updated');
+  });
+
   it('a bad key file or config with a live server: its exit code, and the server never contacted', async () => {
     world = await makeWorld();
     const { chmodSync } = await import('node:fs');
