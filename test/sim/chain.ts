@@ -335,6 +335,7 @@ export class SimChain implements ChainBackend {
 
   /** A fee coin for `script` from the miner's coins; it waits in the mempool until mine(). */
   fund(script: Uint8Array, valueSat: number, opts: { confirm?: boolean } = {}): Outpoint {
+    if (!Number.isSafeInteger(valueSat) || valueSat <= 0) throw new Error(`fund: value must be a positive number of satoshis, not ${valueSat}`);
     const tx = this.faucetTx([{ script, value: valueSat }]);
     this.trustedAdd(tx);
     if (opts.confirm) this.mine();
@@ -346,6 +347,13 @@ export class SimChain implements ChainBackend {
    * the owner (mined): 13 blocks in all, whatever else is in the mempool confirms with them.
    */
   registerNames(reqs: RegisterRequest[]): Outpoint[] {
+    for (const r of reqs) {
+      const st = this.nameState(r.name);
+      if (st && !st.expired) {
+        throw new Error(`registerName: ${r.name} is registered and expires in ${st.expiresIn} blocks; update it, or mine until it expires`);
+      }
+      if ((r.amountSat ?? 1_000_000) < 1_000_000) throw new Error(`registerName: ${r.name} needs at least 1000000 sat (0.01 NMC) in its name output`);
+    }
     const pending = reqs.map((r) => {
       const rand = Uint8Array.from(randomBytes(20));
       const name = enc(r.name);
