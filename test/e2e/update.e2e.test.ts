@@ -192,6 +192,38 @@ describe('nmcddns update against the simulator (TLS)', () => {
     expect(world.chain.mempool).toEqual([]);
   });
 
+  it('trust on first use: the pin is recorded, listed, and forgotten with pins --forget', async () => {
+    world = await makeWorld({ config: { server_fingerprint: [] } });
+    expect((await world.update()).json.action).toBe('updated');
+    const sim = world.sims[0]!;
+    const hostPort = `${sim.host}:${sim.port}`;
+    const listed = await world.run(['pins', '--json']);
+    expect(listed.json.pins).toEqual({ [hostPort]: sim.certFingerprint });
+    const forgot = await world.run(['pins', '--forget', hostPort, '--json']);
+    expect(forgot.code).toBe(0);
+    expect(forgot.json.forgotten).toBe(hostPort);
+    expect((await world.run(['pins', '--json'])).json.pins).toEqual({});
+    expect((await world.run(['pins', '--forget', hostPort])).code).toBe(1);
+  });
+
+  it('status says running while a run holds the lock', async () => {
+    world = await makeWorld();
+    const w = world;
+    w.sims[0]!.faults.delayMs = 1500;
+    const running = w.update();
+    const { existsSync } = await import('node:fs');
+    while (!existsSync(`${w.dir}/run/run.lock`)) await new Promise((r) => setTimeout(r, 20));
+    const s = await w.run(['status', '--json']);
+    expect(s.json.running).toBe(true);
+    // A run started now defers to the running one and exits 0 at once.
+    const deferred = await w.update();
+    expect(deferred.json).toMatchObject({ action: 'waiting', deferred: true, exitCode: 0 });
+    w.sims[0]!.faults.delayMs = 0;
+    const done = await running;
+    expect(done.json.rounds?.map((x: { action: string }) => x.action) ?? [done.json.action]).toContain('updated');
+    expect((await w.run(['status', '--json'])).json.running).toBe(false);
+  });
+
   it('status --json after runs: what LuCI shows', async () => {
     const w = await published();
     w.setConfig({ ip4_address: ADDR_B });
