@@ -1,12 +1,13 @@
 // nmcddns command-line entry: parse argv, run one command, map errors to exit codes.
 // Every command that LuCI or a script reads has --json: exactly one JSON object on stdout, also
 // on failure. Logs go to stderr (procd sends them to syslog). The hot key never appears in either.
+import { forgetPin, PinStore } from './chain/pins.ts';
 import { ConfigError, KeyError } from './config/errors.ts';
 import { createKeyFile, loadHotKey } from './config/keyfile.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from './config/load.ts';
 import { OPTIONS } from './config/schema.ts';
 import { createLogger, type Logger } from './log.ts';
-import { EXIT, runRound, type RunResult } from './run.ts';
+import { EXIT, netifOptions, runRound, type RunResult } from './run.ts';
 import { runDoctor, formatDoctor } from './run/doctor.ts';
 import { classifyError, realPorts } from './run/ports.ts';
 import { defaultDomain, formatSetup, setupPlan } from './run/setup.ts';
@@ -211,7 +212,6 @@ async function cmdCheck(args: Args, o: Out): Promise<number> {
   const { config } = loaded;
   const ports = realPorts(o.log);
   const cached = readStatus(config.stateDir);
-  const { netifOptions } = await import('./run.ts');
   const verdict = await ports.reachability(netifOptions(config, cached?.addresses?.ipv6.address ?? undefined));
   const fam = (v: typeof verdict.ipv4) => ({ address: v.address, via: v.via, reason: v.reason, warnings: v.warnings });
   const nothing = verdict.ipv4.address === null && verdict.ipv6.address === null;
@@ -337,7 +337,6 @@ async function cmdDoctor(args: Args, o: Out): Promise<number> {
 
 async function cmdPins(args: Args, o: Out): Promise<number> {
   const loaded = load(args, o.log, false);
-  const { forgetPin, PinStore } = await import('./chain/pins.ts');
   const file = loaded.config.pinFile;
   if (args.forget !== undefined) {
     const removed = forgetPin(file, args.forget);
