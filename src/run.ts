@@ -235,9 +235,10 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
 
     // 6. Broadcast to every agreeing server.
     const report = await session.broadcast(tx.hex, tx.txid);
-    for (const r of report.results) (r.ok ? log.info : log.warn)(`broadcast to ${r.server}: ${r.ok ? 'accepted' : r.message}`);
+    for (const r of report.results) (r.ok ? log.info : log.warn)(r.message);
     if (!report.accepted) {
-      const why = report.results.map((r) => `${r.server}: ${r.message}`).join('; ');
+      // Each message names its server already.
+      const why = report.results.map((r) => r.message).join('; ');
       return finish(result, 'refused', EXIT.chain, `no server accepted ${tx.txid}: ${why}`);
     }
     sent = tx;
