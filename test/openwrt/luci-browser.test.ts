@@ -407,5 +407,12 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     expect(await page.innerText('#nmcddns-error')).toMatch(/The agent did not answer: .*printed no JSON/);
     expect(await page.innerText('#view')).not.toMatch(/\bundefined\b/);
     await page.close();
+
+    // The CLI's own --json error object (what a broken config gives): its message is shown.
+    setStatus({ error: 'ConfigError', message: "/etc/config/nmcddns:3: option name: 'example' is not valid", exitCode: 3, option: 'name' });
+    const page2 = await openStatusPage();
+    expect(await page2.innerText('#nmcddns-error')).toBe("The agent did not answer: /etc/config/nmcddns:3: option name: 'example' is not valid");
+    expect(await page2.$('#nmcddns-keygen, #nmcddns-setup')).toBeNull();
+    await page2.close();
   });
 });

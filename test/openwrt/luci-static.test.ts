@@ -308,6 +308,10 @@ describe('settings form over docs/config.md', async () => {
     ['name', `dd/${'a'.repeat(253)}`, false],
     ['port', 'TCP/443', true],
     ['ip6_interface', '@wan6', true],
+    ['ip4_source', 'none', false, { ip6_source: 'none' }],
+    ['ip4_source', 'none', true, { ip6_source: 'ubus' }],
+    ['ip6_source', 'none', false, { ip4_source: 'none' }],
+    ['ip6_source', 'static', true, { ip4_source: 'none', ip6_address: '2001:db8::7' }],
     ['ip6_interface', 'pppoe-wan', true],
   ];
 

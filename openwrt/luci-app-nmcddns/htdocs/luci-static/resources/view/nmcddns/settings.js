@@ -213,6 +213,15 @@ function validateIp6(section_id, value) {
 	return ip6Groups(value.trim()) ? true : _('Expecting an IPv6 address, e.g. 2001:db8::7');
 }
 
+// At least one family must have a source: with both at none there is nothing to publish.
+function sourcesValidator(other) {
+	return function(section_id, value) {
+		if (value == 'none' && this.section.formvalue(section_id, other) == 'none')
+			return _('IPv4 and IPv6 sources are both none: there would be no address to publish; set at least one');
+		return true;
+	};
+}
+
 function validateScript(section_id, value) {
 	if (empty(value)) {
 		var needs = this.section.formvalue(section_id, 'ip4_source') == 'script'
@@ -235,6 +244,7 @@ function addressOptions(s, fam, ifDefault, example) {
 		_('Where the address comes from. "ubus" asks netifd about the interface below.'));
 	SOURCES.forEach(function(v) { o.value(v[0], v[1]); });
 	o.default = 'ubus';
+	o.validate = sourcesValidator(fam == 'ip4' ? 'ip6_source' : 'ip4_source');
 
 	o = s.taboption('addresses', form.Value, fam + '_interface', _('Interface'),
 		_('netifd interface (ubus source) or Linux device (interface source)'));

@@ -56,6 +56,14 @@ function isObj(v) {
 	return v != null && typeof(v) == 'object' && !Array.isArray(v);
 }
 
+// The message of a failed answer: the plugin's own {"error": message}, or the CLI's
+// {"error": "ConfigError", "message": …, "option": …} printed with --json.
+function errorText(res) {
+	if (!isObj(res))
+		return _('no answer');
+	return res.message != null ? String(res.message) : String(res.error);
+}
+
 // Text from outside, always as a text node.
 function text(v) {
 	return [ v == null ? '' : String(v) ];
@@ -135,7 +143,7 @@ function renderSetup(setup) {
 	if (!isObj(setup))
 		return [ E('p', {}, [ _('No setup information.') ]) ];
 	if (setup.error != null)
-		return [ E('div', { 'class': 'alert-message warning' }, text(setup.error)) ];
+		return [ E('div', { 'class': 'alert-message warning' }, text(errorText(setup))) ];
 
 	var shown = { steps: true };
 	var rows = [];
@@ -197,7 +205,7 @@ return view.extend({
 
 		if (st.error != null)
 			out.push(E('div', { 'class': 'alert-message error', 'id': 'nmcddns-error' },
-				text(_('The agent did not answer: %s').format(st.error))));
+				text(_('The agent did not answer: %s').format(errorText(st)))));
 
 		if (st.enabled === false)
 			out.push(E('div', { 'class': 'alert-message warning' }, [
@@ -296,7 +304,7 @@ return view.extend({
 				if (done)
 					ui.addNotification(null, E('p', {}, text(_('Run finished: %s. %s').format(st.lastRun.action, st.lastRun.reason || ''))), 'info');
 				else if (broken)
-					ui.addNotification(null, E('p', {}, text(_('The run cannot be followed: %s').format(isObj(st) ? st.error : _('no answer')))), 'danger');
+					ui.addNotification(null, E('p', {}, text(_('The run cannot be followed: %s').format(errorText(st)))), 'danger');
 				else
 					ui.addNotification(null, E('p', {}, [ _('No finished run after five minutes; see the system log (logread -e nmcddns).') ]), 'warning');
 			});
@@ -309,7 +317,7 @@ return view.extend({
 		var before = runStamp(this.status);
 		return callUpdate().then(L.bind(function(res) {
 			if (!isObj(res) || res.started !== true) {
-				ui.addNotification(null, E('p', {}, text(_('Could not start a run: %s').format(isObj(res) && res.error ? res.error : _('no answer')))), 'danger');
+				ui.addNotification(null, E('p', {}, text(_('Could not start a run: %s').format(errorText(res)))), 'danger');
 				return;
 			}
 			this.watch(before);
@@ -322,7 +330,7 @@ return view.extend({
 		return callCheck().then(function(res) {
 			var body;
 			if (!isObj(res) || res.error != null) {
-				body = [ E('div', { 'class': 'alert-message error' }, text(isObj(res) ? res.error : _('no answer'))) ];
+				body = [ E('div', { 'class': 'alert-message error' }, text(errorText(res))) ];
 			}
 			else {
 				body = [
@@ -362,7 +370,7 @@ return view.extend({
 			res = isObj(res) ? res : {};
 			var intro = res.generated
 				? E('p', {}, [ _('A new hot key was written on the router. It never leaves it; back it up with the configuration (sysupgrade keeps it).') ])
-				: E('div', { 'class': 'alert-message warning' }, text(_('No key generated: %s').format(res.error || _('no answer'))));
+				: E('div', { 'class': 'alert-message warning' }, text(_('No key generated: %s').format(errorText(res))));
 			this.showSetup(_('Hot key'), intro, res.setup);
 			return this.refresh();
 		}, this)).catch(function(err) {
