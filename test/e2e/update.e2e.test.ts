@@ -75,6 +75,46 @@ describe('nmcddns update against the simulator (TLS)', () => {
     expect(after.expiresIn).toBe(30);
   });
 
+  it('an expired name (or one a block from expiry) is refused with what the owner must do; nothing sent', async () => {
+    const w = await published();
+    w.chain.mine(29); // expires_in 1: the coin has left the node's UTXO set (fixtures/regtest/expiry)
+    let r = await w.update();
+    expect(r.code).toBe(1);
+    expect(r.json.action).toBe('refused');
+    expect(r.json.reason).toMatch(/expires in 1 block.*register it again/);
+    w.chain.mine(5);
+    r = await w.update();
+    expect(r.code).toBe(1);
+    expect(r.json.reason).toMatch(/has expired.*register it again/);
+    expect(w.chain.mempool).toEqual([]);
+  });
+
+  it('a UCI config file, as on the router, drives the same run', async () => {
+    world = await makeWorld();
+    const c = world.config as Record<string, string | string[] | number>;
+    const uci = [
+      "config nmcddns 'main'",
+      `	option name '${c.name}'`,
+      "	option network 'regtest'",
+      ...(c.server as string[]).map((u) => `	list server '${u}'`),
+      ...(c.server_fingerprint as string[]).map((f) => `	list server_fingerprint '${f}'`),
+      `	option key_file '${c.key_file}'`,
+      `	option state_dir '${c.state_dir}'`,
+      `	option pin_file '${c.pin_file}'`,
+      "	option ip4_source 'static'",
+      `	option ip4_address '${ADDR_B}'`,
+      "	option ip6_source 'none'",
+      `	option template '{"txt":"served by a router"}'`,
+    ].join('\n');
+    const file = `${world.dir}/nmcddns.uci`;
+    (await import('node:fs')).writeFileSync(file, `${uci}\n`);
+    const r = await world.run(['--config', file, 'update', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.action).toBe('updated');
+    world.chain.mine();
+    expect(world.value()).toBe(`{"ip":"${ADDR_B}","txt":"served by a router"}`);
+  });
+
   it('RBF: a pending update with an outdated value is replaced, not chained', async () => {
     const w = await published();
     w.setConfig({ ip4_address: ADDR_B });

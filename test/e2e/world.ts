@@ -100,7 +100,8 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
 
   const run = (args: string[], runOpts: { onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunOutput> =>
     new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [BUNDLE, '--config', configPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const withConfig = args.includes('--config') ? args : ['--config', configPath, ...args];
+      const child = spawn(process.execPath, [BUNDLE, ...withConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
