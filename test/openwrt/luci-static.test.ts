@@ -28,8 +28,10 @@ type Acl = Record<
   }
 >;
 
-// The methods that change something on the router. Everything else the page calls only reads.
-const STATE_CHANGING = ['keygen', 'update'];
+// The methods that change something on the router or its upstream gateway. `check` is one of
+// them: `nmcddns check` "makes sure port mappings exist" (nmcddns --help), i.e. it may open the
+// service ports on an upstream UPnP/NAT-PMP gateway. Everything else the page calls only reads.
+const STATE_CHANGING = ['check', 'keygen', 'update'];
 
 const readJson = <T>(p: string): T => JSON.parse(readFileSync(p, 'utf8')) as T;
 
