@@ -32,18 +32,22 @@ interface UbusCall {
 
 type Acl = Record<string, { read?: { ubus?: Record<string, string[]> }; write?: { ubus?: Record<string, string[]> } }>;
 
-/** The methods an admin session holding the app's ACL group may call: read and write. */
-function aclGrants(): Set<string> {
+/**
+ * The methods a session holding the app's ACL group may call: read and write for an admin,
+ * read only for a user given only the group's read rights.
+ */
+function aclGrants(readOnly: boolean): Set<string> {
   const acl = JSON.parse(readFileSync(ACL_FILE, 'utf8')) as Acl;
   const out = new Set<string>();
   for (const g of Object.values(acl))
-    for (const side of [g.read, g.write])
+    for (const side of readOnly ? [g.read] : [g.read, g.write])
       for (const [obj, methods] of Object.entries(side?.ubus ?? {})) for (const m of methods) out.add(`${obj}.${m}`);
   return out;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'nmcddns-luci-web-'));
 let state = '';
+let readOnlySession = false;
 /** The CLI the plugin runs in the current test: the stand-in, or a wrapper around the real one. */
 let cliBin = FAKE_CLI;
 let server: Server;
@@ -69,7 +73,7 @@ async function ubus(req: IncomingMessage, res: ServerResponse): Promise<void> {
   let body = '';
   for await (const chunk of req) body += String(chunk);
   const batch = JSON.parse(body) as { id: number; method: string; params: [string, string, string, unknown] }[];
-  const grants = aclGrants();
+  const grants = aclGrants(readOnlySession);
   const replies = [];
   for (const r of batch) {
     const [, object, method, args] = r.params;
@@ -193,6 +197,7 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
 
   beforeEach(() => {
     cliBin = FAKE_CLI;
+    readOnlySession = false;
     state = mkdtempSync(join(scratch, 'state-'));
     for (const f of ['status.json', 'check.json', 'setup.json']) copyFileSync(join(LUCI_FIXTURES, f), join(state, f));
     ubusCalls.length = 0;
@@ -397,6 +402,20 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     const reads = ubusCalls.filter((c) => c.method === 'status').length;
     await new Promise((r) => setTimeout(r, 2500));
     expect(ubusCalls.filter((c) => c.method === 'status').length).toBe(reads);
+    await page.close();
+  });
+
+  it('a read-only session sees the status; "Update now" is refused by the ACL and says so', async () => {
+    setStatus(fixture('status.json'));
+    readOnlySession = true;
+    const page = await openStatusPage();
+    expect(await field(page, 'name')).toBe('dd/example');
+    await page.click('#nmcddns-update');
+    await page.waitForSelector('#notifications .alert-message.danger');
+    expect(await page.innerText('#notifications')).toMatch(/Could not start a run: .*Access denied/);
+    expect(ubusCalls.filter((c) => c.denied).map((c) => c.method)).toEqual(['update']);
+    expect(existsSync(join(state, 'calls.log')) ? readFileSync(join(state, 'calls.log'), 'utf8') : '').not.toMatch(/ update/);
+    expect(await page.isEnabled('#nmcddns-update')).toBe(true);
     await page.close();
   });
 
