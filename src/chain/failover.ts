@@ -1,5 +1,8 @@
-// Choosing servers: the first one that works (failover), or all that work (agreement,
-// broadcast). A whole-run deadline bounds the time spent however many servers are dead.
+// Choosing servers: the first one that works (failover), as many as a run needs (agreement,
+// broadcast), or all that work (diagnostics). A whole-run deadline bounds the time spent
+// however many servers are dead. Public Namecoin servers are few and every router polls them,
+// so a run opens only the sessions it uses.
+import { randomInt } from 'node:crypto';
 import { ChainError } from './errors.ts';
 import { connectElectrum, type ElectrumClient, type ElectrumOptions } from './electrum.ts';
 import type { ServerAddress } from './servers.ts';
@@ -60,7 +63,7 @@ export async function connectFirst(servers: readonly ServerAddress[], options: F
   throw new ChainError('no-server', `no Electrum server could be used: ${describeFailures(failures)}`);
 }
 
-/** Connect to every server at once; returns the sessions that negotiated and the failures. */
+/** Connect to every server at once (diagnostics); returns the sessions that negotiated and the failures. */
 export async function connectAll(servers: readonly ServerAddress[], options: FailoverOptions = {}): Promise<{ clients: ElectrumClient[]; failures: ServerFailure[] }> {
   const opts = withDeadline(options);
   const results = await Promise.allSettled(servers.map((s) => connectElectrum(s, opts)));
@@ -72,6 +75,62 @@ export async function connectAll(servers: readonly ServerAddress[], options: Fai
     else failures.push({ server: server.url, error: asChainError(server, r.reason) });
   });
   return { clients, failures };
+}
+
+/**
+ * Connect to `want` servers: the first `want` candidates in parallel, and each time one fails
+ * the next candidate in order, until `want` sessions negotiated or the candidates run out. At
+ * most `want` connections are in flight, so a healthy list costs exactly `want` connections.
+ * Returns the sessions (in candidate order, fewer than `want` when too few work: the caller
+ * decides whether that is an error) and every failure, including candidates never tried
+ * because the run deadline passed.
+ */
+export async function connectEnough(
+  servers: readonly ServerAddress[],
+  want: number,
+  options: FailoverOptions = {},
+): Promise<{ clients: ElectrumClient[]; failures: ServerFailure[] }> {
+  if (!Number.isInteger(want) || want < 1) throw new RangeError(`connectEnough: want must be a whole number ≥ 1, got ${want}`);
+  const opts = withDeadline(options);
+  // Indexed by candidate position so the result does not depend on which reply came first.
+  const clients: Array<ElectrumClient | undefined> = [];
+  const failures: Array<ServerFailure | undefined> = [];
+  let next = 0;
+  // One lane per wanted session: a lane tries candidates one after another until one works.
+  const lane = async (): Promise<void> => {
+    while (next < servers.length) {
+      const i = next++;
+      const server = servers[i]!;
+      if (opts.signal.aborted) {
+        failures[i] = { server: server.url, error: new ChainError('aborted', `${server.url}: not tried, the run deadline passed`, server.url) };
+        continue;
+      }
+      try {
+        clients[i] = await connectElectrum(server, opts);
+        return;
+      } catch (e) {
+        failures[i] = { server: server.url, error: asChainError(server, e) };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(want, servers.length) }, lane));
+  return {
+    clients: clients.filter((c): c is ElectrumClient => c !== undefined),
+    failures: failures.filter((f): f is ServerFailure => f !== undefined),
+  };
+}
+
+/**
+ * A uniformly random order (Fisher-Yates with crypto randomness): routers that use the built-in
+ * list spread their load over the public servers, and a lying server is not always asked first.
+ */
+export function shuffleServers<T>(servers: readonly T[]): T[] {
+  const out = [...servers];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** Close sessions, ignoring how each ends. */
