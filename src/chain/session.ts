@@ -1,6 +1,7 @@
 // What a run uses: min_servers sessions (no more: the public servers are few and every router
-// polls them), one agreed name state, one broadcast, one close. The order (open → lookup → sign elsewhere → broadcast → close) stays in the run;
-// this only bundles the pieces so every caller applies the same checks.
+// polls them), one agreed name state, one broadcast, one close. The order (open → lookup →
+// sign elsewhere → broadcast → close) stays in the run; this only bundles the pieces so every
+// caller applies the same checks.
 import { lookupAgreedNameState, type AgreedNameState } from './agree.ts';
 import { broadcastToAll, type BroadcastReport } from './broadcast.ts';
 import type { ElectrumClient } from './electrum.ts';
