@@ -132,7 +132,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   let clients: readonly ElectrumClient[] = [];
   let sessions: ChainSessions | undefined;
   try {
-    sessions = await openSessions(config, 1);
+    // Every server, not just min_servers: the doctor reports on each and compares their answers.
+    sessions = await openSessions(config, 1, 'all');
     clients = sessions.clients;
     const failures = sessions.failures;
     const pinFailures = failures.filter((f) => f.error.code === 'tls-pin');

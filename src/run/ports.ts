@@ -39,14 +39,18 @@ export function classifyError(e: unknown): { exitCode: number; message: string }
   return { exitCode: EXIT.refused, message: `internal error: ${message}` };
 }
 
-/** Sessions to every configured server, with the config's pins and min_servers. */
-export function openSessions(config: Config, minServers = config.minServers): Promise<ChainSessions> {
+/**
+ * Sessions with the config's pins: min_servers of them for a run ('enough'), or every server
+ * at once for diagnostics that report on each ('all').
+ */
+export function openSessions(config: Config, minServers = config.minServers, connect: 'enough' | 'all' = 'enough'): Promise<ChainSessions> {
   return openChain({
     network: config.network,
     servers: config.server,
     serverFingerprints: config.serverFingerprint,
     pinFile: config.pinFile,
     minServers,
+    connect,
   });
 }
 
