@@ -305,7 +305,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'min_servers', field: 'minServers', type: 'int ≥ 1', defaultText: '2 when ≥ 2 servers are configured, else 1',
-    help: 'how many servers must agree on the name state before anything is sent',
+    help: 'how many servers must agree on the name state before anything is sent; also how many a run contacts',
     parse: int('min_servers', 1, 64), default: () => 0, // 0 = resolved from the server count in loadConfig
   },
   {
