@@ -270,6 +270,18 @@ export function nmcddnsSpec({ root, dist, version, mtime }) {
   };
   const bundle = (/** @type {string} */ f) => need(join(dist, f), "build the bundle first with 'node build.mjs'");
   const own = (/** @type {string} */ f) => need(join(files, f), 'the nmcddns feed files are incomplete');
+  /** @type {PackFile[]} */
+  const shipped = [
+    { path: '/usr/lib/nmcddns/nmcddns.mjs', mode: 0o644, data: bundle('nmcddns.mjs') },
+    { path: '/usr/lib/nmcddns/secp256k1.wasm', mode: 0o644, data: bundle('secp256k1.wasm') },
+    { path: '/usr/lib/nmcddns/uci.sh', mode: 0o644, data: own('nmcddns.uci.sh') },
+    { path: '/usr/lib/nmcddns/kick', mode: 0o755, data: own('nmcddns.kick') },
+    { path: '/usr/lib/nmcddns/periodic', mode: 0o755, data: own('nmcddns.periodic') },
+    { path: '/usr/bin/nmcddns', mode: 0o755, data: own('nmcddns.launcher') },
+    { path: '/etc/init.d/nmcddns', mode: 0o755, data: own('nmcddns.init') },
+    { path: '/etc/hotplug.d/iface/95-nmcddns', mode: 0o644, data: own('nmcddns.hotplug') },
+    { path: '/etc/config/nmcddns', mode: 0o600, data: own('nmcddns.config') },
+  ];
   return {
     name: 'nmcddns',
     version,
@@ -279,24 +291,45 @@ export function nmcddnsSpec({ root, dist, version, mtime }) {
 Keeps a Namecoin dd/ name pointing at this router's reachable WAN addresses, signing
 name_update transactions with a hot key and pushing them to Electrum-NMC servers.
 Runs start on WAN changes and every check_interval minutes; no resident Node process.`,
-    files: [
-      { path: '/usr/lib/nmcddns/nmcddns.mjs', mode: 0o644, data: bundle('nmcddns.mjs') },
-      { path: '/usr/lib/nmcddns/secp256k1.wasm', mode: 0o644, data: bundle('secp256k1.wasm') },
-      { path: '/usr/lib/nmcddns/uci.sh', mode: 0o644, data: own('nmcddns.uci.sh') },
-      { path: '/usr/lib/nmcddns/kick', mode: 0o755, data: own('nmcddns.kick') },
-      { path: '/usr/lib/nmcddns/periodic', mode: 0o755, data: own('nmcddns.periodic') },
-      { path: '/usr/bin/nmcddns', mode: 0o755, data: own('nmcddns.launcher') },
-      { path: '/etc/init.d/nmcddns', mode: 0o755, data: own('nmcddns.init') },
-      { path: '/etc/hotplug.d/iface/95-nmcddns', mode: 0o644, data: own('nmcddns.hotplug') },
-      { path: '/etc/config/nmcddns', mode: 0o600, data: own('nmcddns.config') },
-    ],
-    // opkg tolerates conffiles that the package does not ship; listing the key and the pins
-    // records them as the package's configuration (kept on upgrade and removal, reported by
-    // `opkg list-changed-conffiles`, which sysupgrade reads).
-    conffiles: ['/etc/config/nmcddns', '/etc/nmcddns/hotkey', '/etc/nmcddns/pins.json'],
-    keep: ['/etc/nmcddns/'],
+    files: shipped,
+    // The feed Makefile's conffiles (/etc/config/nmcddns and the key directory /etc/nmcddns/),
+    // split the way the SDK splits them, so both builds install and upgrade alike.
+    ...sdkConffiles(makefileConffiles(join(root, 'openwrt', 'nmcddns', 'Makefile'), 'nmcddns'), shipped),
     mtime,
   };
+}
+
+/**
+ * The entries of `define Package/<name>/conffiles` in a feed Makefile.
+ * @param {string} makefile
+ * @param {string} name
+ * @returns {string[]}
+ */
+export function makefileConffiles(makefile, name) {
+  const text = existsSync(makefile) ? readFileSync(makefile, 'utf8') : '';
+  const body = new RegExp(`^define Package/${name}/conffiles\\n([\\s\\S]*?)\\nendef`, 'm').exec(text)?.[1];
+  if (body === undefined) throw new Error(`${makefile} has no 'define Package/${name}/conffiles'`);
+  return body.split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
+/**
+ * What an SDK build makes of a package's conffiles entries:
+ * - control's `conffiles`: the shipped regular files each entry names or holds (scripts/ipkg-build
+ *   runs `find <entries> -type f` in the package tree, then sorts). A conffile that is not shipped
+ *   is left out: opkg-lede would print "Conffile ... has no md5sum" for it on every upgrade and
+ *   copy it to <file>-opkg.backup meanwhile, i.e. a second copy of the hot key on flash.
+ * - /lib/upgrade/keep.d/<pkg>: every entry that is not a shipped file (package-pack.mk's
+ *   `[ -f $(IDIR)/$x ] || keepfiles=...`), so sysupgrade keeps what runs write, like the key.
+ * @param {string[]} entries paths, a directory ending in '/'
+ * @param {PackFile[]} files
+ * @returns {{ conffiles: string[], keep: string[] }}
+ */
+export function sdkConffiles(entries, files) {
+  const shipped = files.map((f) => f.path);
+  const under = (/** @type {string} */ e) => (e.endsWith('/') ? e : `${e}/`);
+  const conffiles = [...new Set(shipped.filter((p) => entries.some((e) => p === e || p.startsWith(under(e)))))].sort();
+  const keep = entries.filter((e) => !shipped.includes(e));
+  return { conffiles, keep };
 }
 
 /**

@@ -2,7 +2,8 @@
 // (test/openwrt/stand-ins/sdk: the real install macros' modes, Build/Prepare pasted through
 // $(eval) as the SDK does). Proves: Build/Prepare copies the prebuilt bundle and stops with a
 // clear message when it is missing; Package/nmcddns/install lays out exactly the files, modes and
-// bytes the standalone .ipk holds (the SDK and `npm run package` agree); the package fields
+// bytes the standalone .ipk holds (the SDK and `npm run package` agree), and the standalone
+// conffiles/keep.d are what the SDK's rules give on that tree; the package fields
 // (PKGARCH all, DEPENDS +node, conffiles) are what the SDK would see. Not the real SDK: no feeds,
 // no .ipk/.apk packing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { FEED, REPO, STAND_INS, requireOrSkip } from './helpers/feed.ts';
+import { FEED, REPO, STAND_INS, makefileDefine, requireOrSkip } from './helpers/feed.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { nmcddnsSpec } from '../../openwrt/ipk.mjs';
 
@@ -67,7 +68,21 @@ describe.runIf(requireOrSkip(haveMake, 'GNU make'))('feed Makefile under a stand
       expect(got?.mode.toString(8), path).toBe(want.mode.toString(8));
       expect(got?.bytes.equals(want.bytes), path).toBe(true);
     }
-    // The conffiles that are no shipped file are what package-pack.mk writes to keep.d.
+    // The conffiles split as the SDK does it on this installed tree, in shell as the SDK runs
+    // it: scripts/ipkg-build puts `find <entries> -type f` (sorted) in control's conffiles, and
+    // package-pack.mk writes each entry that is no regular file (`[ -f ]`) to keep.d.
+    const idir = join(build, 'ipkg-all', 'nmcddns');
+    const entries = makefileDefine('conffiles').join(' ');
+    const split = spawnSync(
+      'sh',
+      ['-c', `cd "$1" && for cf in ${entries}; do [ -e ".$cf" ] && find ".$cf" -type f; done | sed 's!^\\.!!' | LC_ALL=C sort; echo --; for x in ${entries}; do [ -f ".$x" ] || echo "$x"; done`, 'sh', idir],
+      { encoding: 'utf8' },
+    );
+    expect(split.status, split.stderr).toBe(0);
+    const [conffiles = '', keep = ''] = split.stdout.split('--\n');
+    expect(spec.conffiles).toEqual(conffiles.split('\n').filter(Boolean));
+    expect(spec.keep).toEqual(keep.split('\n').filter(Boolean));
+    expect(spec.conffiles).toEqual(['/etc/config/nmcddns']);
     expect(spec.keep).toEqual(['/etc/nmcddns/']);
   });
 
