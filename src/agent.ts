@@ -230,6 +230,16 @@ async function cmdCheck(args: Args, o: Out): Promise<number> {
   return nothing ? EXIT.unreachable : EXIT.ok;
 }
 
+/**
+ * When the next run is due (min_interval held this one back): the moment, and the seconds left
+ * from now (never negative; 0 = due now) for a caller that schedules with relative time.
+ */
+function retryFields(at: string | null | undefined, now = Date.now()): { retryAt: string | null; retryIn: number | null } {
+  const ms = at ? Date.parse(at) : NaN;
+  if (!Number.isFinite(ms)) return { retryAt: null, retryIn: null };
+  return { retryAt: at!, retryIn: Math.max(0, Math.ceil((ms - now) / 1000)) };
+}
+
 function describeRun(r: RunResult): string {
   return `${r.action}: ${r.reason}${r.txid ? `\ntxid: ${r.txid}` : ''}${r.dryRun && r.tx ? `\nsigned (not sent): ${r.tx.txid}, ${r.tx.vsize} vB, fee ${r.tx.fee} sat\n${r.tx.hex}` : ''}`;
 }
@@ -237,6 +247,7 @@ function describeRun(r: RunResult): string {
 function runJson(r: RunResult, name: string): Record<string, unknown> {
   const o: Record<string, unknown> = { action: r.action, reason: r.reason, exitCode: r.exitCode, name, value: r.value, addresses: r.addresses, chain: r.chain, funds: r.funds };
   if (r.txid) o.txid = r.txid;
+  if (r.retryAt !== undefined) Object.assign(o, retryFields(new Date(r.retryAt).toISOString()));
   if (r.dryRun) {
     o.dryRun = true;
     o.tx = r.tx;
@@ -300,6 +311,7 @@ async function cmdStatus(args: Args, o: Out): Promise<number> {
     value: sameName ? cache.value : null,
     chain: sameName ? cache.chain : null,
     funds: sameName ? cache.funds : null,
+    ...retryFields(sameName ? cache.retryAt : null),
     running: holder !== null,
     keyProblem: keyProblem ?? null,
   };
@@ -309,6 +321,7 @@ async function cmdStatus(args: Args, o: Out): Promise<number> {
   ];
   if (s.lastRun) lines.push(`last run: ${s.lastRun.startedAt}: ${s.lastRun.action}: ${s.lastRun.reason}${s.lastRun.txid ? ` (txid ${s.lastRun.txid})` : ''}`);
   else lines.push('last run: none yet');
+  if (s.retryAt) lines.push(`next run due: ${s.retryAt} (in ${s.retryIn} s), when min_interval allows a transaction again`);
   if (s.addresses) for (const [f, a] of [['IPv4', s.addresses.ipv4], ['IPv6', s.addresses.ipv6]] as const) lines.push(`${f}: ${a.address ?? '(none)'} via ${a.via}: ${a.reason}`);
   if (s.chain) {
     lines.push(`on chain: ${s.chain.value} (height ${s.chain.height}, tip ${s.chain.tipHeight}, expires in ${s.chain.expiresIn} blocks)`);

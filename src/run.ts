@@ -10,7 +10,7 @@ import type { NetifOptions, ReachabilityVerdict } from './netif/types.ts';
 import { hotAddress, type HotKey } from './sign/keys.ts';
 import { buildNameUpdate, type Coin, type SignedNameUpdate } from './sign/update.ts';
 import type { FeePolicy } from './sign/fees.ts';
-import { readStatus, writeStatus, emptyStatus, type RunAction, type StatusCache, type AddressStatus } from './state/status.ts';
+import { readStatus, writeRetryAt, writeStatus, emptyStatus, type RunAction, type StatusCache, type AddressStatus } from './state/status.ts';
 import { buildValue } from './value/build.ts';
 
 /** Exit codes of the CLI (documented in `nmcddns --help`). */
@@ -82,6 +82,8 @@ export interface RunResult {
   funds: StatusCache['funds'];
   /** Which exception class stopped the run, for exit-code mapping. */
   error?: string;
+  /** Held back by min_interval: when (ms since the epoch) the next transaction may go. */
+  retryAt?: number;
 }
 
 export function netifOptions(config: Config, previousIp6: string | undefined): NetifOptions {
@@ -187,6 +189,8 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
       case 'unchanged':
         return finish(result, 'unchanged', EXIT.ok, decision.reason);
       case 'waiting':
+        // Rate-limited: nothing wakes a finished run, so the status cache says when to start the next.
+        if (decision.until !== undefined) result.retryAt = decision.until;
         return finish(result, 'waiting', EXIT.ok, decision.reason);
       case 'refused':
         return finish(result, 'refused', decision.code === 'unreachable' ? EXIT.unreachable : EXIT.refused, decision.reason);
@@ -300,8 +304,11 @@ function recordStatus(config: Config, key: HotKey, cached: StatusCache | null, r
   if (r.value !== null) status.value = r.value;
   if (r.chain) status.chain = r.chain;
   if (r.funds) status.funds = r.funds;
+  // Every finished round replaces the alarm: only a round held back by min_interval leaves one.
+  status.retryAt = r.retryAt !== undefined ? new Date(r.retryAt).toISOString() : null;
   try {
     writeStatus(config.stateDir, status);
+    writeRetryAt(config.stateDir, r.retryAt ?? null);
   } catch {
     // A status cache that cannot be written (full tmpfs) must not turn a sent update into a failure.
   }

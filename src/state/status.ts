@@ -41,12 +41,24 @@ export interface StatusCache {
     pending: { txid: string; value: string } | null;
   } | null;
   funds: { feeCoins: number; balanceSat: number; updatesLeft: number } | null;
+  /**
+   * When the last run was held back by min_interval: the moment the next transaction may go.
+   * Nothing in the agent wakes up by itself (no resident process), so whoever starts runs
+   * (the periodic loop) starts one then; it publishes the address of that moment. null (or
+   * absent, in a cache written by an older version) when no run is due.
+   */
+  retryAt?: string | null;
 }
 
 const FILE = 'status.json';
+/**
+ * The same moment as `retryAt`, as whole Unix seconds on one line, for a shell loop that must
+ * not start Node (or parse JSON) to learn it: present only while a run is due.
+ */
+export const RETRY_FILE = 'retry_at';
 
 export function emptyStatus(name: string, network: string, hotAddress: string | null): StatusCache {
-  return { format: 1, name, network, hotAddress, lastRun: null, lastBroadcast: null, addresses: null, value: null, chain: null, funds: null };
+  return { format: 1, name, network, hotAddress, lastRun: null, lastBroadcast: null, addresses: null, value: null, chain: null, funds: null, retryAt: null };
 }
 
 /** The cache, or null when there is none or it is unreadable (a cache is never worth failing over). */
@@ -60,11 +72,16 @@ export function readStatus(stateDir: string): StatusCache | null {
 }
 
 export function writeStatus(stateDir: string, status: StatusCache): void {
+  writeWhole(stateDir, FILE, `${JSON.stringify(status, null, 1)}\n`);
+}
+
+/** Temporary file + rename: a reader sees the old file or the new one, never half of one. */
+function writeWhole(stateDir: string, name: string, text: string): void {
   ensureStateDir(stateDir);
-  const tmp = join(stateDir, `${FILE}.${process.pid}.tmp`);
+  const tmp = join(stateDir, `${name}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, `${JSON.stringify(status, null, 1)}\n`, { mode: 0o644 });
-    renameSync(tmp, join(stateDir, FILE));
+    writeFileSync(tmp, text, { mode: 0o644 });
+    renameSync(tmp, join(stateDir, name));
   } catch (e) {
     try {
       unlinkSync(tmp);
@@ -73,4 +90,21 @@ export function writeStatus(stateDir: string, status: StatusCache): void {
     }
     throw e;
   }
+}
+
+/**
+ * Record (or, with null, clear) when the next run is due. Written whole like the status cache;
+ * a failure is the caller's to ignore (the periodic check still comes).
+ */
+export function writeRetryAt(stateDir: string, atMs: number | null): void {
+  const file = join(stateDir, RETRY_FILE);
+  if (atMs === null) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // none was due
+    }
+    return;
+  }
+  writeWhole(stateDir, RETRY_FILE, `${Math.ceil(atMs / 1000)}\n`);
 }

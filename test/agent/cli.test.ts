@@ -11,6 +11,8 @@ import { OPTIONS } from '../../src/config/schema.ts';
 
 const BUNDLE = join(process.cwd(), 'dist/nmcddns.mjs');
 const PUBLIC4 = '81.2.69.142';
+/** Global unicast that belongs to nobody: the old 6bone block, returned to IANA in 2006 (RFC 3701). */
+const PUBLIC6 = '3ffe:1900:4545:3:200:f8ff:fe21:67cf';
 
 function run(args: string[]): { code: number; stdout: string; stderr: string; json: any } {
   const r = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -95,14 +97,14 @@ describe('nmcddns CLI without a chain', () => {
   });
 
   it('check prints each family {address, via, reason} and the value, without touching any server', () => {
-    const w = workdir({ ip6_source: 'static', ip6_address: '2a00:1450:4001:80b::200e', template: { tor: 'abc.onion' } });
+    const w = workdir({ ip6_source: 'static', ip6_address: PUBLIC6, template: { tor: 'abc.onion' } });
     const before = connections;
     const r = run(['--config', w.cfg, 'check', '--json']);
     expect(r.code).toBe(0);
     expect(r.json.ipv4).toMatchObject({ address: PUBLIC4, via: 'static' });
-    expect(r.json.ipv6).toMatchObject({ address: '2a00:1450:4001:80b::200e', via: 'static' });
+    expect(r.json.ipv6).toMatchObject({ address: PUBLIC6, via: 'static' });
     expect(typeof r.json.ipv4.reason).toBe('string');
-    expect(r.json.value).toBe(`{"ip":"${PUBLIC4}","ip6":"2a00:1450:4001:80b::200e","tor":"abc.onion"}`);
+    expect(r.json.value).toBe(`{"ip":"${PUBLIC4}","ip6":"${PUBLIC6}","tor":"abc.onion"}`);
     expect(connections).toBe(before);
   });
 
@@ -129,9 +131,9 @@ describe('nmcddns CLI without a chain', () => {
     const r = run(['--config', w.cfg, 'status', '--json']);
     expect(r.code).toBe(0);
     expect(Object.keys(r.json).sort()).toEqual(
-      ['addresses', 'chain', 'enabled', 'funds', 'hotAddress', 'keyProblem', 'lastBroadcast', 'lastRun', 'name', 'network', 'running', 'value', 'version'].sort(),
+      ['addresses', 'chain', 'enabled', 'funds', 'hotAddress', 'keyProblem', 'lastBroadcast', 'lastRun', 'name', 'network', 'retryAt', 'retryIn', 'running', 'value', 'version'].sort(),
     );
-    expect(r.json).toMatchObject({ name: 'dd/example', network: 'regtest', hotAddress: null, enabled: false, lastRun: null, running: false });
+    expect(r.json).toMatchObject({ name: 'dd/example', network: 'regtest', hotAddress: null, enabled: false, lastRun: null, running: false, retryAt: null, retryIn: null });
     expect(r.json.keyProblem).toMatch(/does not exist/);
   });
 

@@ -147,6 +147,35 @@ describe('nmcddns update against the simulator (TLS)', () => {
     expect((await w.update()).json.action).toBe('updated');
   });
 
+  it('min_interval: a flapping WAN waits, the run records when it is due, and the run then sends the last address in one transaction', async () => {
+    const { existsSync, readFileSync } = await import('node:fs');
+    const interval = 10; // s: long enough that a loaded machine starts the runs below within it
+    const w = await published({ config: { min_interval: interval } });
+    const sentAt = Date.parse((await w.run(['status', '--json'])).json.lastBroadcast.at);
+    const due = sentAt + interval * 1000;
+    const alarm = `${w.dir}/run/retry_at`;
+    w.setConfig({ ip4_address: ADDR_B });
+    const held = await w.update();
+    expect(held.json.action).toBe('waiting');
+    expect(Date.parse(held.json.retryAt)).toBe(due);
+    expect(held.json.retryIn).toBeGreaterThan(0);
+    expect(held.json.retryIn).toBeLessThanOrEqual(interval);
+    // The same moment for LuCI (status --json) and, in Unix seconds, for the periodic shell loop.
+    expect((await w.run(['status', '--json'])).json.retryAt).toBe(held.json.retryAt);
+    expect(readFileSync(alarm, 'utf8')).toBe(`${Math.ceil(due / 1000)}\n`);
+    w.setConfig({ ip4_address: ADDR_C });
+    expect((await w.update()).json.action).toBe('waiting');
+    expect(w.chain.mempool).toEqual([]);
+    // The run started at that moment sends the address of that moment, and clears the alarm.
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 100));
+    const sent = await w.update();
+    expect(sent.json).toMatchObject({ action: 'updated', value: v4(ADDR_C) });
+    expect(sent.json.retryAt).toBeUndefined();
+    expect(w.chain.mempool).toHaveLength(1);
+    expect(existsSync(alarm)).toBe(false);
+    expect((await w.run(['status', '--json'])).json).toMatchObject({ retryAt: null, retryIn: null });
+  }, 60_000);
+
   it('fee from surplus: a name coin holding 0.05 NMC pays its own fee without any fee coin', async () => {
     world = await makeWorld({ nameAmount: 5_000_000, funds: [] });
     const r = await world.update();
