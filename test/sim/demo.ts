@@ -30,7 +30,10 @@ function findBundle(): string {
 const NAME = 'dd/demo';
 const WAN_BEFORE = '81.2.69.142';
 const WAN_AFTER = '81.2.69.160';
-const WAN6 = '2a00:1450:4001:80b::200e';
+// The agent refuses the documentation ranges (192.0.2/24, 2001:db8::/32, 3fff::/20), as it must,
+// so the demo needs ordinary unicast literals. The IPv6 one is from the old 6bone block
+// 3ffe::/16, returned to IANA in 2006 (RFC 3701) and allocated to nobody since.
+const WAN6 = '3ffe:1900:4545:3:200:f8ff:fe21:67cf';
 
 interface CliResult {
   code: number | null;
