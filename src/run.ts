@@ -222,12 +222,14 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
     const sign = (): SignedNameUpdate =>
       buildNameUpdate({ key, name: config.name, value: decision.value, nameCoin, feeCoins, fee, expiresIn: state.expiresIn! });
     let tx = sign();
-    if (decision.action === 'replace') {
+    // A higher floor can change the size (another fee input, the change output gone), and so
+    // the floor itself: sign again until BIP125 is met, a few rounds at most. Still short, the
+    // node refuses it with its reason and nothing is lost.
+    for (let round = 0; decision.action === 'replace' && round < 3; round++) {
       const short = replacementShortfall(decision.replaces, tx);
-      if (short > 0) {
-        fee.minFee = tx.fee + short;
-        tx = sign();
-      }
+      if (short === 0) break;
+      fee.minFee = tx.fee + short;
+      tx = sign();
     }
     log.info(`signed ${tx.txid}: ${tx.vsize} vB, fee ${tx.fee} sat (${tx.feeRate} sat/vB)${decision.action === 'replace' ? `, replacing ${decision.replaces.txid}` : ''}`);
     result.tx = { txid: tx.txid, hex: tx.hex, vsize: tx.vsize, fee: tx.fee, feeRate: tx.feeRate };

@@ -36,8 +36,9 @@ export function replacementPolicy(old: Replaced, baseFeeRate: number, newVsize: 
 /** How many sat the signed replacement lacks (0 when it satisfies BIP125 against `old`). */
 export function replacementShortfall(old: Replaced, signed: { fee: number; vsize: number }, incremental = INCREMENTAL_RELAY_FEE_RATE): number {
   const byFee = old.fee + Math.ceil(incremental * signed.vsize) - signed.fee;
-  // Strictly higher rate: one more sat than the old rate at the new size.
-  const byRate = Math.floor(old.feeRate * signed.vsize) + 1 - signed.fee;
+  // Strictly higher rate (fee / vsize > old.fee / old.vsize), in whole numbers: the rounded
+  // old.feeRate could let a replacement a fraction of a sat below the old rate through.
+  const byRate = Math.floor((old.fee * signed.vsize) / old.vsize) + 1 - signed.fee;
   return Math.max(0, byFee, byRate);
 }
 

@@ -128,6 +128,14 @@ describe('replacement fees (BIP125 as Namecoin Core applies it)', () => {
     expect(replacementShortfall(old, { fee: 48300, vsize: 300 })).toBe(60001 - 48300);
   });
 
+  it('compares fee rates exactly, not through the rounded old rate', () => {
+    // 1000 sat / 3 vB = 333.333… sat/vB, reported rounded down as 333.333. At 3000 vB,
+    // 1000000 sat is exactly the old rate, which Core refuses; the rounded rate would pass it.
+    const down = { fee: 1000, vsize: 3, feeRate: 333.333 };
+    expect(replacementShortfall(down, { fee: 1_000_000, vsize: 3000 }, 0)).toBe(1);
+    expect(replacementShortfall(down, { fee: 1_000_001, vsize: 3000 }, 0)).toBe(0);
+  });
+
   it('estimates how many updates the coins pay for', () => {
     expect(updatesLeft(1_000_000, 100)).toBe(40);
     expect(updatesLeft(0, 100)).toBe(0);
