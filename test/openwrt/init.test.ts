@@ -4,12 +4,14 @@
 // procd would be told about, for the shipped (disabled) config and for enabled ones; enabled=0
 // registers no instance and no interface trigger; a bad check_interval is reported and replaced.
 // Also the pieces the instance and the triggers run: the periodic loop (kicks every interval,
+// and once when the retry time the agent's writer puts in <state_dir>/retry_at has passed;
 // stops at once on SIGTERM, refuses bad arguments), the kick helper (returns at once) and the
 // /usr/bin/nmcddns launcher (hands its arguments to node unchanged).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RouterRoot, eventually, routerRootUnavailable, sleep, type Shell } from './helpers/router-root.ts';
 import { STAND_INS, requireOrSkip } from './helpers/feed.ts';
 import { join } from 'node:path';
+import { RETRY_FILE, writeRetryAt } from '../../src/state/status.ts';
 
 function uci(options: Record<string, string>): string {
   return `config nmcddns 'main'\n${Object.entries(options)
@@ -18,6 +20,9 @@ function uci(options: Record<string, string>): string {
 }
 
 type Call = string[];
+
+/** The periodic instance's command: the check every SECONDS, first run after 15 s, retry file in state_dir. */
+const periodicCommand = (seconds: string, stateDir = '/var/run/nmcddns'): Call => ['procd_set_param', 'command', '/usr/lib/nmcddns/periodic', seconds, '15', `${stateDir}/${RETRY_FILE}`];
 
 for (const shell of ['dash', 'busybox'] as Shell[]) {
   const missing = routerRootUnavailable(shell);
@@ -72,7 +77,7 @@ for (const shell of ['dash', 'busybox'] as Shell[]) {
       expect(r.stderr).toBe('');
       expect(instanceCalls(r.calls)).toEqual([
         ['procd_open_instance', 'periodic'],
-        ['procd_set_param', 'command', '/usr/lib/nmcddns/periodic', '1800'],
+        periodicCommand('1800'),
         ['procd_set_param', 'file', '/etc/config/nmcddns'],
         ['procd_set_param', 'respawn'],
         ['procd_set_param', 'stdout', '1'],
@@ -89,11 +94,16 @@ for (const shell of ['dash', 'busybox'] as Shell[]) {
 
     it('check_interval 5, own interfaces: command says 300 s, one trigger per distinct interface', async () => {
       const r = await startWith(uci({ enabled: '1', check_interval: '5', ip4_interface: 'wanb', ip6_interface: 'wanb' }));
-      expect(r.calls).toContainEqual(['procd_set_param', 'command', '/usr/lib/nmcddns/periodic', '300']);
+      expect(r.calls).toContainEqual(periodicCommand('300'));
       expect(triggerCalls(r.calls)).toEqual([
         ['procd_add_reload_trigger', 'nmcddns'],
         ['procd_add_interface_trigger', 'interface.update', 'wanb', '/usr/lib/nmcddns/kick'],
       ]);
+    });
+
+    it('state_dir set: the periodic loop watches retry_at in that directory', async () => {
+      const r = await startWith(uci({ enabled: '1', state_dir: '/tmp/nmcddns-state/' }));
+      expect(r.calls).toContainEqual(periodicCommand('1800', '/tmp/nmcddns-state'));
     });
 
     it('sources that follow no netifd interface get no interface trigger', async () => {
@@ -113,13 +123,13 @@ for (const shell of ['dash', 'busybox'] as Shell[]) {
       ['1440', '86400'],
     ])('check_interval %j (the agent reads it as decimal minutes): command says %s s, nothing logged', async (given, seconds) => {
       const r = await startWith(uci({ enabled: '1', check_interval: given }));
-      expect(r.calls).toContainEqual(['procd_set_param', 'command', '/usr/lib/nmcddns/periodic', seconds]);
+      expect(r.calls).toContainEqual(periodicCommand(seconds));
       expect(r.logged).toBe('');
     });
 
     it.each(['abc', '0', '000', '1441', '99999999999999999999', '-3', '1.5', ' 5'])('check_interval %j: logged as an error naming the option, 30 min used', async (bad) => {
       const r = await startWith(uci({ enabled: '1', check_interval: bad }));
-      expect(r.calls).toContainEqual(['procd_set_param', 'command', '/usr/lib/nmcddns/periodic', '1800']);
+      expect(r.calls).toContainEqual(periodicCommand('1800'));
       expect(r.logged).toContain('args -t nmcddns -p daemon.err');
       expect(r.logged).toContain(`check_interval '${bad}'`);
       expect(r.logged).toContain('uci set nmcddns.main.check_interval=30');
@@ -151,7 +161,65 @@ for (const shell of ['dash', 'busybox'] as Shell[]) {
       }
     }, 15_000);
 
-    it.each([[['abc']], [['0']], [['60', 'soon']], [[]]])('periodic %j: refuses with exit 2 and says what is wrong', async (args) => {
+    it('periodic: kicks as soon as the retry time in retry_at has passed, once per time, between checks', async () => {
+      const record = `/tmp/periodic-retry-${shell}`;
+      // Written by the agent's own writer (src/state/status.ts), in the default state_dir.
+      const retryFile = `/var/run/nmcddns/${RETRY_FILE}`;
+      const retryAt = (ms: number | null) => writeRetryAt(join(root.dir, 'var/run/nmcddns'), ms);
+      retryAt(null);
+      // A check interval far beyond the test: every kick after the first comes from retry_at.
+      const child = root.spawn(['/usr/lib/nmcddns/periodic', '3600', '0', retryFile, '1'], { NMCDDNS_RECORD: record, NMCDDNS_STANDIN_SLEEP: '0' });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const starts = () => root.read(record).split('\n').filter((l) => l.startsWith('start ')).length;
+      try {
+        expect(await eventually(() => starts() === 1, 3000)).toBe(true); // the first check
+        // Garbage and a time still to come: no kick.
+        root.write(retryFile, 'soon\n');
+        await sleep(1500);
+        retryAt(Date.now() + 2500);
+        await sleep(1500);
+        expect(starts()).toBe(1);
+        // The time passes: one kick within a tick or two, and none again for the same time.
+        const due = Date.now() + 1500;
+        expect(await eventually(() => starts() === 2, 4000)).toBe(true);
+        expect(Date.now()).toBeGreaterThanOrEqual(due - 1000);
+        await sleep(2500);
+        expect(starts()).toBe(2);
+        // A new due time (the agent held the next run back again) kicks again; the file gone, nothing.
+        retryAt(Date.now());
+        expect(await eventually(() => starts() === 3, 3000)).toBe(true);
+        retryAt(null);
+        expect(root.read(retryFile)).toBe('');
+        await sleep(2000);
+        expect(starts()).toBe(3);
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        expect(stderr).toBe('');
+      } finally {
+        child.kill('SIGKILL');
+        root.remove(retryFile);
+      }
+    }, 25_000);
+
+    it('periodic: a retry time already past when a check kicks is served by that run, not kicked again', async () => {
+      const record = `/tmp/periodic-retry-past-${shell}`;
+      const retryFile = `/var/run/nmcddns/${RETRY_FILE}`;
+      writeRetryAt(join(root.dir, 'var/run/nmcddns'), Date.now() - 60_000);
+      const child = root.spawn(['/usr/lib/nmcddns/periodic', '3600', '0', retryFile, '1'], { NMCDDNS_RECORD: record, NMCDDNS_STANDIN_SLEEP: '0' });
+      const starts = () => root.read(record).split('\n').filter((l) => l.startsWith('start ')).length;
+      try {
+        expect(await eventually(() => starts() === 1, 3000)).toBe(true);
+        await sleep(3000);
+        expect(starts()).toBe(1);
+      } finally {
+        child.kill('SIGKILL');
+        root.remove(retryFile);
+      }
+    }, 15_000);
+
+    it.each([[['abc']], [['0']], [['60', 'soon']], [['60', '15', '/var/run/nmcddns/retry_at', '0']], [[]]])('periodic %j: refuses with exit 2 and says what is wrong', async (args) => {
       const r = await root.run(['/usr/lib/nmcddns/periodic', ...args], { NMCDDNS_RECORD: '/tmp/periodic-bad' });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/nmcddns periodic: .*(usage|at least 1 second)/);

@@ -10,6 +10,8 @@
 #                           agent reads too (docs/config.md); empty when there is none
 #   NMCDDNS_ENABLED         1 or 0 (option enabled, default 0)
 #   NMCDDNS_CHECK_INTERVAL  option check_interval as written (minutes, default 30)
+#   NMCDDNS_STATE_DIR       option state_dir (default /var/run/nmcddns): where a run leaves
+#                           retry_at, the time min_interval lets the next transaction go
 #   NMCDDNS_IFACES          netifd interfaces to watch, space separated: ip4_interface (default
 #                           wan) when ip4_source is ubus (the default), ip6_interface (default
 #                           wan6) when ip6_source is ubus; each name once
@@ -48,6 +50,7 @@ nmcddns_load() {
 	NMCDDNS_SECTION=
 	NMCDDNS_ENABLED=0
 	NMCDDNS_CHECK_INTERVAL=30
+	NMCDDNS_STATE_DIR=/var/run/nmcddns
 	NMCDDNS_IFACES=
 	NMCDDNS_DEVICES=
 	config_load nmcddns
@@ -55,6 +58,7 @@ nmcddns_load() {
 	[ -n "$NMCDDNS_SECTION" ] || return 1
 	config_get_bool NMCDDNS_ENABLED "$NMCDDNS_SECTION" enabled 0
 	config_get NMCDDNS_CHECK_INTERVAL "$NMCDDNS_SECTION" check_interval 30
+	config_get NMCDDNS_STATE_DIR "$NMCDDNS_SECTION" state_dir /var/run/nmcddns
 	_nmcddns_watch ip4 wan
 	_nmcddns_watch ip6 wan6
 	return 0
