@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/config/schema.ts';
+import { BAD_OPTION_VALUES } from '../config/bad-options.ts';
 
 const BUNDLE = join(process.cwd(), 'dist/nmcddns.mjs');
 const PUBLIC4 = '81.2.69.142';
@@ -169,6 +170,17 @@ describe('nmcddns CLI without a chain', () => {
       expect(r.json.message).toMatch(re);
       expect(r.stderr).toMatch(re);
     }
+    expect(connections).toBe(before);
+  });
+
+  // Every option of the schema (the table is checked complete in test/config/schema.test.ts).
+  it.each(Object.entries(BAD_OPTION_VALUES))('update with a bad %s → exit 3, the option named in --json, no server contacted', (key, value) => {
+    const w = workdir({ [key]: value });
+    const before = connections;
+    const r = run(['--config', w.cfg, 'update', '--json']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.json).toMatchObject({ error: 'ConfigError', option: key, action: 'refused', exitCode: 3 });
+    expect(r.json.message).toContain(`option ${key}`);
     expect(connections).toBe(before);
   });
 

@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig, parseConfigText } from '../../src/config/load.ts';
 import { OPTIONS } from '../../src/config/schema.ts';
 import { readFileSync } from 'node:fs';
+import { BAD_OPTION_VALUES } from './bad-options.ts';
 
 const json = (o: Record<string, unknown>) => parseConfigText(JSON.stringify(o), 'cfg.json');
 const base = { name: 'dd/example' };
@@ -128,6 +129,25 @@ describe('config schema', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(re);
+  });
+
+  it('has a bad value for every option of the schema', () => {
+    expect(Object.keys(BAD_OPTION_VALUES).sort()).toEqual(OPTIONS.map((o) => o.key).sort());
+  });
+
+  it.each(Object.entries(BAD_OPTION_VALUES))('a bad %s is a ConfigError naming that option', (key, value) => {
+    for (const network of ['mainnet', 'regtest']) {
+      const opts = key === 'network' ? { ...base, network: value } : { ...base, network, [key]: value };
+      let err: unknown;
+      try {
+        json(opts);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${key} on ${network}`).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).option).toBe(key);
+      expect((err as Error).message).toContain(`option ${key}`);
+    }
   });
 
   it('allows a d/ name only with the explicit option', () => {
