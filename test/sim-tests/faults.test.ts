@@ -56,13 +56,17 @@ test('delayByMethod: a slow reply is overtaken by later ones (match replies by i
 });
 
 test('sessionTimeoutMs: an idle session is closed, one that pings stays', async () => {
-  const s2 = await startSimulator({ startHeight: 1, sessionTimeoutMs: 300 });
+  // The busy session pings every 100 ms, a tenth of the idle timeout, so a loaded machine's late
+  // timers cannot make it look idle; the loop runs past twice the timeout, so the idle one is due.
+  const timeoutMs = 1000;
+  const s2 = await startSimulator({ startHeight: 1, sessionTimeoutMs: timeoutMs });
   const idle = await LineClient.open(s2.url);
   const busy = await LineClient.open(s2.url);
   busy.send(VERSION);
   await busy.next();
-  for (let i = 0; i < 4; i++) {
-    await new Promise((r) => setTimeout(r, 150));
+  const t0 = Date.now();
+  for (let i = 0; Date.now() - t0 < 2 * timeoutMs; i++) {
+    await new Promise((r) => setTimeout(r, timeoutMs / 10));
     busy.send(req(10 + i, 'server.ping'));
     expect(await busy.next()).not.toBeNull();
   }
