@@ -52,10 +52,14 @@ describe('negotiation', () => {
     expect(c.serverSoftware).toBe('ElectrumX 1.16.0');
   });
 
-  it('refuses a negotiated version outside the offered range', async () => {
+  it('refuses a negotiated version outside the offered range, below or above it', async () => {
     const s = await serve({ onLine: electrumHandler({}, '1.2') });
     const e = await expectChainError(connectElectrum(parseServerUrl(s.url)), 'protocol');
     expect(e.message).toContain('negotiated protocol 1.2');
+    // Above the range: methods the client relies on (blockchain.relayfee, …) may be gone.
+    const newer = await serve({ onLine: electrumHandler({}, '1.7') });
+    const e2 = await expectChainError(connectElectrum(parseServerUrl(newer.url)), 'protocol');
+    expect(e2.message).toBe(`${newer.url}: the server negotiated protocol 1.7, outside the offered 1.4–1.6`);
   });
 
   it('turns an error answer to server.version into a protocol error', async () => {
