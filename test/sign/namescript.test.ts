@@ -2,7 +2,7 @@
 import * as bitcoin from 'bitcoinjs-lib';
 import { describe, expect, test } from 'vitest';
 import { bytesToHex, concatBytes, hexToBytes } from '../../src/sign/bytes.ts';
-import { hash160 } from '../../src/sign/keys.ts';
+import { hash160, hotKeyFromWif, hotScript } from '../../src/sign/keys.ts';
 import {
   buildNameFirstUpdateScript,
   buildNameNewScript,
@@ -13,8 +13,10 @@ import {
   pushData,
   stripNamePrefix,
 } from '../../src/sign/namescript.ts';
+import { getNetwork } from '../../src/sign/network.ts';
 import { electrumScripthash } from '../../src/sign/scripthash.ts';
-import { mainnetTx } from './recorded.ts';
+import { readFixtureJson } from '../helpers/fixtures.ts';
+import { fixtureKey, mainnetTx } from './recorded.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const P2PKH_MYUG = hexToBytes('76a9141fc11f39be1729bf973a7ab6a615ca4729d6457488ac'); // MyUGVwiPwomjPJwBBud1pxnmNp73dKB9s1
@@ -194,6 +196,21 @@ describe('name index scripts and scripthashes (ElectrumX)', () => {
   for (const [name, hash] of recorded) {
     test(name, () => expect(electrumScripthash(nameIndexScript(utf8(name)))).toBe(hash));
   }
+  // The same, read straight from what each recorded scenario says ElectrumX indexed it under.
+  interface ScenarioIndex { name: string; name_index_scripthash: string; owner_key: string; owner_kind: 'p2wpkh' | 'p2pkh'; owner_scripthash: string }
+  for (const dir of ['p2wpkh-update', 'p2pkh-update', 'surplus-fee', 'rbf-and-chains', 'expiry']) {
+    test(`${dir}/scenario.json: name-index and owner scripthashes`, () => {
+      const sc = readFixtureJson<ScenarioIndex>('regtest', dir, 'scenario.json');
+      expect(electrumScripthash(nameIndexScript(utf8(sc.name)))).toBe(sc.name_index_scripthash);
+      const key = hotKeyFromWif(fixtureKey(sc.owner_key).wif_regtest, getNetwork('regtest'), sc.owner_kind);
+      expect(electrumScripthash(hotScript(key))).toBe(sc.owner_scripthash);
+    });
+  }
+  test('electrum-transcripts/scenario.json: the index script bytes and scripthash', () => {
+    const sc = readFixtureJson<{ name: string; name_index_script_hex: string; name_index_scripthash: string }>('regtest', 'electrum-transcripts', 'scenario.json');
+    expect(bytesToHex(nameIndexScript(utf8(sc.name)))).toBe(sc.name_index_script_hex);
+    expect(electrumScripthash(hexToBytes(sc.name_index_script_hex))).toBe(sc.name_index_scripthash);
+  });
   test('dd/alpha index script bytes (p2wpkh-update README)', () => {
     expect(bytesToHex(nameIndexScript(utf8('dd/alpha')))).toBe('530864642f616c706861006d756a');
   });
