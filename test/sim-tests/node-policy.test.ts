@@ -6,15 +6,8 @@ import { readFixture, readFixtureJson } from '../helpers/fixtures.ts';
 import { recordedChain } from '../sim/recorded.ts';
 import type { SimChain, TestAcceptResult } from '../sim/chain.ts';
 
-interface Recorded {
-  txid: string;
-  wtxid: string;
-  allowed: boolean;
-  vsize?: number;
-  fees?: { base: number };
-  'reject-reason'?: string;
-  'reject-details'?: string;
-}
+/** What the recording's testmempoolaccept returned: the same shape the simulator answers with. */
+type Recorded = TestAcceptResult;
 
 const hexOf = (dir: string, label: string): string => readFixture('regtest', dir, `${label}.hex`).trim();
 
