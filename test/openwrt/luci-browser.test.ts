@@ -370,6 +370,37 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     await page.close();
   });
 
+  it('shows when a run held back by min_interval is due, and nothing of the kind otherwise', async () => {
+    const hand = fixture('status.json') as unknown as StatusCache;
+    const retryAt = new Date(Date.now() + 420_000).toISOString();
+    const lastRun = { ...hand.lastRun!, action: 'waiting' as const, reason: 'min_interval: the last transaction went out 3 min ago', txid: null };
+    let st: Record<string, unknown>;
+    if (real.available) {
+      // The agent's own cache writer and `status --json` (which adds retryIn) decide the fields.
+      const w = useRealCli();
+      const hot = runCli(w.bin, 'keygen', '--json').hotAddress as string;
+      writeStatus(w.stateDir, { ...emptyStatus('dd/example', 'regtest', hot), lastRun, retryAt });
+      st = runCli(w.bin, 'status', '--json');
+      expect(st.retryAt).toBe(retryAt);
+    } else {
+      st = { ...(hand as unknown as Record<string, unknown>), lastRun, retryAt };
+      setStatus(st);
+    }
+    const page = await openStatusPage();
+    const shown = await field(page, 'retryAt');
+    expect(shown).toContain(await page.evaluate(`new Date(${JSON.stringify(retryAt)}).toLocaleString()`));
+    expect(shown).toContain('min_interval');
+    expect(await field(page, 'action')).toBe('waiting');
+    await page.close();
+
+    if (real.available) writeStatus(state, { ...emptyStatus('dd/example', 'regtest', null), lastRun: hand.lastRun, retryAt: null });
+    else setStatus({ ...(hand as unknown as Record<string, unknown>), retryAt: null });
+    const again = await openStatusPage();
+    expect(await again.$('tr[data-field="retryAt"]')).toBeNull();
+    expect(await field(again, 'action')).toBe(hand.lastRun!.action);
+    await again.close();
+  });
+
   it('shows text from the chain and the agent as text, never as markup', async () => {
     const st = fixture('status.json');
     setStatus({

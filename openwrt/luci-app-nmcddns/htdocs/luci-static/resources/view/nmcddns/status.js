@@ -246,14 +246,21 @@ return view.extend({
 			row(_('Updates they pay for'), funds.updatesLeft != null ? text(funds.updatesLeft) : unknown(), 'updatesLeft')
 		]));
 
-		out.push(E('h3', {}, [ _('Last run') ]), run ? table([
+		var runRows = run ? [
 			row(_('Action'), run.action != null ? E('strong', {}, text(run.action)) : E('em', {}, [ _('running…') ]), 'action'),
 			row(_('Reason'), text(run.reason), 'reason'),
 			row(_('Transaction'), run.txid != null ? E('code', {}, text(run.txid)) : _('none'), 'txid'),
 			row(_('Started'), when(run.startedAt), 'startedAt'),
 			row(_('Finished'), run.finishedAt != null ? when(run.finishedAt) : E('em', {}, [ _('not yet') ]), 'finishedAt'),
 			row(_('Exit code'), run.exitCode != null ? text(run.exitCode) : unknown(), 'exitCode')
-		]) : E('p', { 'data-field': 'lastRun' }, [ E('em', {}, [ _('No run yet.') ]) ]));
+		] : [];
+		// A run held back by min_interval: the router itself starts the next one then (the
+		// periodic loop watches for it), so the user need not press anything.
+		if (run && st.retryAt != null)
+			runRows.push(row(_('Next run'), [ when(st.retryAt), E('br'),
+				E('small', {}, [ _('min_interval holds the next transaction back until then; the router starts that run by itself') ]) ], 'retryAt'));
+		out.push(E('h3', {}, [ _('Last run') ]), run ? table(runRows)
+			: E('p', { 'data-field': 'lastRun' }, [ E('em', {}, [ _('No run yet.') ]) ]));
 
 		if (st.version != null)
 			out.push(E('p', {}, [ E('small', {}, text('nmcddns ' + st.version)) ]));
