@@ -32,7 +32,9 @@ const opts = (o: Partial<NetifOptions>): NetifOptions => ({
   upnp: false,
   ip6Firewall: 'warn',
   firewallConfigPath: join(dir, 'no-firewall'),
-  timeoutMs: 2000,
+  // The fake ubus answers at once and nothing here is about deadlines: generous, so that a busy
+  // CI machine (slow to start /bin/sh) cannot turn a verdict into "no answer within".
+  timeoutMs: 10_000,
   ...o,
 });
 
