@@ -16,35 +16,20 @@
 // Every text that comes from the agent, the chain or a server goes into the page as a text node
 // (E() with an array child), never as HTML: the on-chain value is anybody's input.
 
-var callStatus = rpc.declare({
-	object: 'luci.nmcddns',
-	method: 'status',
-	expect: { '': {} }
-});
+// One ubus method of the plugin; every answer is a whole JSON object.
+function pluginCall(method) {
+	return rpc.declare({
+		object: 'luci.nmcddns',
+		method: method,
+		expect: { '': {} }
+	});
+}
 
-var callCheck = rpc.declare({
-	object: 'luci.nmcddns',
-	method: 'check',
-	expect: { '': {} }
-});
-
-var callSetup = rpc.declare({
-	object: 'luci.nmcddns',
-	method: 'setup',
-	expect: { '': {} }
-});
-
-var callUpdate = rpc.declare({
-	object: 'luci.nmcddns',
-	method: 'update',
-	expect: { '': {} }
-});
-
-var callKeygen = rpc.declare({
-	object: 'luci.nmcddns',
-	method: 'keygen',
-	expect: { '': {} }
-});
+var callStatus = pluginCall('status');
+var callCheck = pluginCall('check');
+var callSetup = pluginCall('setup');
+var callUpdate = pluginCall('update');
+var callKeygen = pluginCall('keygen');
 
 // How often to re-read status while a run started here is going on, and for how long at most.
 // Each read starts one short `nmcddns status` process on the router, so nothing polls otherwise.
