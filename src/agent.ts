@@ -6,13 +6,12 @@ import { ConfigError, KeyError } from './config/errors.ts';
 import { createKeyFile, loadHotKey } from './config/keyfile.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from './config/load.ts';
 import { OPTIONS } from './config/schema.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, maskHotKey, type Logger } from './log.ts';
 import { EXIT, netifOptions, runRound, type RunResult } from './run.ts';
 import { runDoctor, formatDoctor } from './run/doctor.ts';
 import { classifyError, realPorts } from './run/ports.ts';
 import { defaultDomain, formatSetup, setupPlan } from './run/setup.ts';
-import { hotAddress, hotKeyToWif, type AddressType, type HotKey } from './sign/keys.ts';
-import { bytesToHex } from './sign/bytes.ts';
+import { hotAddress, type AddressType, type HotKey } from './sign/keys.ts';
 import { getNetwork } from './sign/network.ts';
 import { lockHolder, runSerialized, type RunLock } from './state/lock.ts';
 import { readStatus } from './state/status.ts';
@@ -179,11 +178,8 @@ function load(args: Args, log: Logger, requireName = true): LoadedConfig {
 }
 
 function keyOf(loaded: LoadedConfig, log: Logger): HotKey {
-  const key = loadHotKey(loaded.config.keyFile, getNetwork(loaded.config.network));
-  // Whatever a later message might contain, these never reach the log.
-  log.addSecret(hotKeyToWif(key));
-  log.addSecret(bytesToHex(key.privateKey));
-  return key;
+  // Whatever a later message might contain, the key never reaches the log.
+  return maskHotKey(log, loadHotKey(loaded.config.keyFile, getNetwork(loaded.config.network)));
 }
 
 async function cmdKeygen(args: Args, o: Out): Promise<number> {

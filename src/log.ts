@@ -3,6 +3,8 @@
 // registered with the logger (the hot key's WIF and private key hex) are masked in every line,
 // so a careless message cannot leak them.
 import type { LogLevel } from './config/schema.ts';
+import { bytesToHex } from './sign/bytes.ts';
+import { hotKeyToWif, type HotKey } from './sign/keys.ts';
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
@@ -49,4 +51,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       tag = t;
     },
   };
+}
+
+/** Mask the hot key (its WIF and the raw private key in hex) in every later line of `log`. */
+export function maskHotKey(log: Logger, key: HotKey): HotKey {
+  log.addSecret(hotKeyToWif(key));
+  log.addSecret(bytesToHex(key.privateKey));
+  return key;
 }

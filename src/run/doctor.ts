@@ -8,7 +8,7 @@ import { loadHotKey } from '../config/keyfile.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { updatesLeft } from '../decide/fees.ts';
-import type { Logger } from '../log.ts';
+import { maskHotKey, type Logger } from '../log.ts';
 import { netifOptions, type RunPorts } from '../run.ts';
 import { hotAddress, hotScript, type HotKey } from '../sign/keys.ts';
 import { nameIndexScript } from '../sign/namescript.ts';
@@ -105,7 +105,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
 
   let key: HotKey | undefined;
   try {
-    key = loadHotKey(config.keyFile, getNetwork(config.network));
+    key = maskHotKey(opts.log, loadHotKey(config.keyFile, getNetwork(config.network)));
     report.hotAddress = hotAddress(key);
     add({ id: 'key', status: 'ok', message: `${config.keyFile}: mode 0600, ${key.addressType} hot address ${hotAddress(key)}` });
   } catch (e) {

@@ -1,6 +1,6 @@
 // `nmcddns doctor` and `setup` against the simulator: a correct setup passes every check; each
 // thing the owner can get wrong is found and comes with its fix.
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateHotKey, hotScript } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
@@ -27,6 +27,11 @@ describe('nmcddns doctor', () => {
       'config:ok', 'key:ok', 'reachability:ok', 'servers:ok', 'pins:ok', 'name:ok', 'expiry:ok', 'funds:ok', 'import:ok',
     ]);
     expect(world.chain.mempool).toEqual([]); // read-only
+    // The key appears nowhere, at log_level debug (world.ts), in setup's output or doctor's.
+    const wif = /\(([^)]+)\)/.exec(readFileSync(world.keyPath, 'utf8'))![1]!;
+    expect(r.stdout + r.stderr).not.toContain(wif);
+    const setupText = await world.run(['setup']);
+    expect(setupText.stdout + setupText.stderr).not.toContain(wif);
   });
 
   it('finds a d/ name that does not import, or lets a hot key add ns', async () => {
