@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_CLI, LUCI_FIXTURES, RPCD_PLUGIN, realCli, realCliWrapper, recordView, viewPaths } from './luci-fixtures/views.ts';
+import { emptyStatus, writeStatus, type StatusCache } from '../../src/state/status.ts';
 
 interface Run {
   code: number | null;
@@ -223,9 +224,25 @@ describe('rpcd plugin with the real CLI (node dist/nmcddns.mjs)', () => {
     const d = direct(w.bin, 'status', '--json');
     expect(d.status, d.stderr).toBe(0);
     const r = await runPlugin(shells[0]!, ['call', 'status'], { NMCDDNS_BIN: w.bin });
-    expect(r.stdout.trim()).toBe(d.stdout.trim());
+    expect(r.stdout).toBe(d.stdout);
     const st = json(r);
     expect(st).toMatchObject({ name: 'dd/example', network: 'regtest', hotAddress: null, lastRun: null });
+  });
+
+  it.runIf(real.available)('the same for an agent that has run: a status cache the agent\'s own writer laid down', async () => {
+    const w = setupReal();
+    const hot = (JSON.parse(direct(w.bin, 'keygen', '--json').stdout) as { hotAddress: string }).hotAddress;
+    const sample = JSON.parse(readFileSync(join(LUCI_FIXTURES, 'status.json'), 'utf8')) as StatusCache;
+    writeStatus(w.stateDir, { ...emptyStatus('dd/example', 'regtest', hot), lastRun: sample.lastRun, lastBroadcast: sample.lastBroadcast, addresses: sample.addresses, chain: sample.chain, funds: sample.funds, value: sample.value, retryAt: new Date(Date.now() + 600_000).toISOString() });
+    const d = direct(w.bin, 'status', '--json');
+    expect(d.status, d.stderr).toBe(0);
+    for (const shell of shells) {
+      const r = await runPlugin(shell, ['call', 'status'], { NMCDDNS_BIN: w.bin });
+      // retryIn counts down: equal but for it when a second passed between the two calls.
+      const strip = (t: string) => t.replace(/"retryIn": ?\d+/, '"retryIn":0');
+      expect(strip(r.stdout), shell.label).toBe(strip(d.stdout));
+      expect(json(r)).toMatchObject({ hotAddress: hot, addresses: sample.addresses, funds: sample.funds, lastRun: sample.lastRun });
+    }
   });
 
   it.runIf(real.available)('the hand-written samples have the shape of the real status output', () => {
