@@ -1,37 +1,11 @@
-// Small real servers on 127.0.0.1 for the client tests: a scriptable line server (TCP or TLS)
-// and throwaway self-signed certificates made by the openssl CLI.
-import { execFileSync } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Small real servers on 127.0.0.1 for the client tests: a scriptable line server (TCP or TLS,
+// with a throwaway self-signed certificate from the simulator's makeSelfSignedCert).
 import { createServer as netServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer as tlsServer } from 'node:tls';
-
-export interface TestCert {
-  key: string;
-  cert: string;
-  /** sha256 of the DER certificate, lowercase hex. */
-  fingerprint: string;
-}
-
-export function makeCert(cn = 'localhost'): TestCert {
-  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-cert-'));
-  try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', `/CN=${cn}`,
-    ], { stdio: 'ignore' });
-    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const der = new X509Certificate(cert).raw;
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert, fingerprint: createHash('sha256').update(der).digest('hex') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import type { SimCert } from '../sim/certs.ts';
 
 export interface LineServerOptions {
-  tls?: TestCert;
+  tls?: SimCert;
   /** Called for each complete line a client sends. */
   onLine?: (line: string, socket: Socket) => void;
   /** Called when a client connects (before any line). */
@@ -71,7 +45,7 @@ export async function startLineServer(options: LineServerOptions): Promise<LineS
     options.onConnect?.(socket);
   };
   const server: Server = options.tls
-    ? tlsServer({ key: options.tls.key, cert: options.tls.cert }, handle)
+    ? tlsServer({ key: options.tls.keyPem, cert: options.tls.certPem }, handle)
     : netServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();

@@ -10,7 +10,8 @@ import { connectAll, connectFirst } from '../../src/chain/failover.ts';
 import { parseFingerprintList, PinStore } from '../../src/chain/pins.ts';
 import { GENESIS_HASHES, parseServerUrl } from '../../src/chain/servers.ts';
 import { VERSION } from '../../src/version.ts';
-import { deadPort, electrumHandler, makeCert, startLineServer, type LineServer } from './loopback.ts';
+import { makeSelfSignedCert } from '../sim/certs.ts';
+import { deadPort, electrumHandler, startLineServer, type LineServer } from './loopback.ts';
 
 const servers: LineServer[] = [];
 const clients: ElectrumClient[] = [];
@@ -306,8 +307,8 @@ describe('failover', () => {
 });
 
 describe('TLS pinning', () => {
-  const certA = makeCert();
-  const certB = makeCert();
+  const certA = makeSelfSignedCert();
+  const certB = makeSelfSignedCert();
 
   it('records the fingerprint on first use, accepts it again, refuses a changed certificate', async () => {
     const file = tmpPins();
