@@ -11,7 +11,7 @@ import { ripemd160 } from '@noble/hashes/legacy';
 import { sha256 } from '@noble/hashes/sha2';
 import * as ecc from 'tiny-secp256k1';
 import { base58CheckDecode, base58CheckEncode } from './base58.ts';
-import { concatBytes, equalBytes } from './bytes.ts';
+import { concatBytes } from './bytes.ts';
 import { descriptorChecksum } from './descriptor-checksum.ts';
 import type { NamecoinNetwork } from './network.ts';
 
@@ -189,9 +189,4 @@ export function parseKeyFile(text: string, network: NamecoinNetwork): HotKey {
 export function formatKeyFile(key: HotKey): string {
   const body = `${key.addressType === 'p2wpkh' ? 'wpkh' : 'pkh'}(${hotKeyToWif(key)})`;
   return `${body}#${descriptorChecksum(body)}\n`;
-}
-
-/** True if `script` (prefix already stripped) is exactly this key's hot script. */
-export function isHotScript(key: HotKey, script: Uint8Array): boolean {
-  return equalBytes(script, hotScript(key));
 }

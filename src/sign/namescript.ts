@@ -20,9 +20,6 @@ const OP_0 = 0x00;
 const OP_PUSHDATA1 = 0x4c;
 const OP_PUSHDATA2 = 0x4d;
 const OP_PUSHDATA4 = 0x4e;
-const OP_1NEGATE = 0x4f;
-const OP_1 = 0x51;
-const OP_16 = 0x60;
 const OP_NOP = 0x61;
 const OP_DROP = 0x75;
 const OP_2DROP = 0x6d;
@@ -199,6 +196,3 @@ export function isMinimallyEncoded(script: Uint8Array): boolean {
   }
   return true;
 }
-
-// Exported for tests and for the transaction decoder's diagnostics.
-export const OPCODES = Object.freeze({ OP_0, OP_1NEGATE, OP_1, OP_16, OP_NOP, OP_DROP, OP_2DROP, OP_RETURN });
