@@ -10,6 +10,7 @@
 //   tip height         → expiresIn; ElectrumX knows nothing about expiry (fixtures expiry/)
 // Nothing a server says is taken on its word where it can be checked: every transaction must hash
 // to the txid asked for, every listed coin must exist in it with the listed value and script.
+import { equalBytes } from '../sign/bytes.ts';
 import { decodeNameTransaction, type DecodedNameTransaction } from '../sign/tx-decode.ts';
 import { nameIndexScript } from '../sign/namescript.ts';
 import type { NamecoinNetwork } from '../sign/network.ts';
@@ -107,10 +108,6 @@ export function nmcPerKbToSatPerVb(nmcPerKb: number): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Fetches, checks and caches transactions for one lookup. */
 class TxFetcher {
   private readonly cache = new Map<string, Promise<DecodedNameTransaction>>();
@@ -183,7 +180,7 @@ export async function lookupNameState(client: ElectrumClient, query: NameStateQu
   }
   if (!nameCoin) {
     const where = confirmed!.address ?? 'a script without an address';
-    if (!sameBytes(latest!.address, hotScript)) {
+    if (!equalBytes(latest!.address, hotScript)) {
       throw new ChainError('name-not-owned', `${query.name} is not owned by this key: it sits at ${where}, the hot address is ${hotAddress}`, server);
     }
     throw new ChainError(
@@ -196,7 +193,7 @@ export async function lookupNameState(client: ElectrumClient, query: NameStateQu
   if (confirmed && nameCoin.height > 0 && (nameCoin.txid !== confirmed.txid || nameCoin.vout !== confirmed.vout)) {
     // A confirmed coin must be the latest confirmed update; anything else is a server whose
     // two indexes contradict each other (or a name that moved away and a stale listing).
-    if (nameCoin.height < confirmed.height && !sameBytes(latest!.address, hotScript)) {
+    if (nameCoin.height < confirmed.height && !equalBytes(latest!.address, hotScript)) {
       throw new ChainError('name-not-owned', `${query.name} is not owned by this key: it sits at ${confirmed.address ?? 'another script'} since height ${confirmed.height}`, server);
     }
     throw new ChainError(
@@ -259,7 +256,7 @@ async function latestConfirmedUpdate(
     decoded.forEach((tx) => {
       tx.outputs.forEach((o) => {
         const n = nameOf(tx, o.vout);
-        if (n && sameBytes(n.name, name)) found.push({ txid: tx.txid, vout: o.vout, height, value: n.value, address: o.addressScript });
+        if (n && equalBytes(n.name, name)) found.push({ txid: tx.txid, vout: o.vout, height, value: n.value, address: o.addressScript });
       });
     });
     if (found.length === 0) continue; // stale or bogus rows: look further back
@@ -305,7 +302,7 @@ async function classifyCoins(
       if (out.value !== u.value) {
         throw new ChainError('bad-reply', `${server}: listunspent says ${u.txid}:${u.vout} holds ${u.value} sat, the transaction says ${out.value}`, server);
       }
-      if (!sameBytes(out.addressScript, hotScript)) {
+      if (!equalBytes(out.addressScript, hotScript)) {
         throw new ChainError('bad-reply', `${server}: listunspent for the hot address lists ${u.txid}:${u.vout}, which pays another script`, server);
       }
       const coin: Coin = { txid: u.txid, vout: u.vout, value: out.value, script: out.script };
@@ -315,7 +312,7 @@ async function classifyCoins(
       }
       // Every name coin is kept out of the fee coins, including other names' and name_new ones.
       const n = nameOf(tx, u.vout);
-      if (n && sameBytes(n.name, name)) {
+      if (n && equalBytes(n.name, name)) {
         nameCoins.push({ ...coin, height: u.height, name: utf8.decode(n.name), nameValue: utf8.decode(n.value), op: n.op });
       }
     }
@@ -336,8 +333,8 @@ async function pendingUpdate(tx: DecodedNameTransaction, value: string, name: Ui
     inputs += prevOut.value;
     const coin: Coin = { txid: i.txid, vout: i.vout, value: prevOut.value, script: prevOut.script };
     const n = nameOf(prevs[k]!, i.vout);
-    if (n && sameBytes(n.name, name)) nameInput = coin;
-    else if (prevOut.nameOp === null && sameBytes(prevOut.addressScript, hotScript)) feeInputs.push(coin);
+    if (n && equalBytes(n.name, name)) nameInput = coin;
+    else if (prevOut.nameOp === null && equalBytes(prevOut.addressScript, hotScript)) feeInputs.push(coin);
   });
   const outputs = tx.outputs.reduce((s, o) => s + o.value, 0);
   const fee = inputs - outputs;

@@ -33,6 +33,14 @@ export function normalizeFingerprint(text: string): string | null {
   return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
 }
 
+/** `host:port` / `[v6]:port` as typed by a user → the canonical pin key, or null if it is not one. */
+function hostPortKeyOf(text: string): string | null {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
+  return hostPortKey(host, Number(m[2]));
+}
+
 /** Parse the `server_fingerprint` list (`host:port=hex`) into key → fingerprint. */
 export function parseFingerprintList(list: readonly string[]): Map<string, string> {
   const pins = new Map<string, string>();
@@ -43,12 +51,11 @@ export function parseFingerprintList(list: readonly string[]): Map<string, strin
     };
     if (eq <= 0) bad("there is no '='");
     const where = item.slice(0, eq).trim();
-    const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(where);
-    if (!m) bad(`'${where}' is not host:port`);
-    const host = m![1]!.startsWith('[') ? m![1]!.slice(1, -1) : m![1]!;
+    const key = hostPortKeyOf(where);
+    if (key === null) bad(`'${where}' is not host:port`);
     const fp = normalizeFingerprint(item.slice(eq + 1));
     if (fp === null) bad('the fingerprint is not 64 hex digits');
-    pins.set(hostPortKey(host, Number(m![2])), fp!);
+    pins.set(key!, fp!);
   }
   return pins;
 }
@@ -111,10 +118,8 @@ export class PinStore {
 
 /** Remove one `host:port` entry from the pin file; false when it was not there. */
 export function forgetPin(file: string, key: string): boolean {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(key.trim());
-  if (!m) throw new ChainError('bad-url', `'${key}' is not host:port`);
-  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
-  const norm = hostPortKey(host, Number(m[2]));
+  const norm = hostPortKeyOf(key.trim());
+  if (norm === null) throw new ChainError('bad-url', `'${key}' is not host:port (e.g. electrum.example:50002 or [2001:db8::1]:50002)`);
   const pins = readPinFile(file);
   if (!(norm in pins)) return false;
   delete pins[norm];
