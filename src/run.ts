@@ -31,6 +31,13 @@ export interface PendingView {
   fee: number;
   vsize: number;
   feeRate: number;
+  /**
+   * The coins it spends, to spend again in a replacement (listunspent no longer shows them
+   * while it is in the mempool): the name coin (null if the servers' answer did not show it)
+   * and its plain inputs at the hot address.
+   */
+  nameInput: Coin | null;
+  feeInputs: Coin[];
 }
 
 /** The name state the servers agree on: what the run needs from src/chain. */
@@ -56,8 +63,6 @@ export interface BroadcastReport {
 
 export interface ChainSession {
   nameState(): Promise<AgreedNameState>;
-  /** The coins a pending transaction spent (name coin first), to spend again in its replacement. */
-  replacementInputs(pendingTxid: string): Promise<{ nameCoin: Coin; feeCoins: Coin[] }>;
   broadcast(hex: string, txid: string): Promise<BroadcastReport>;
   close(): Promise<void>;
 }
@@ -205,11 +210,13 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
     let nameCoin: Coin;
     let feeCoins: Coin[];
     if (decision.action === 'replace') {
-      const inputs = await session.replacementInputs(decision.replaces.txid);
-      nameCoin = inputs.nameCoin;
-      const spentAgain = new Set(inputs.feeCoins.map((c) => `${c.txid}:${c.vout}`));
+      // The name state already holds the pending transaction's inputs (chain/namestate.ts).
+      const pending = state.pending!;
+      if (pending.nameInput === null) throw new RunStop('refused', EXIT.chain, `pending ${pending.txid} spends no name coin of ${config.name} that the servers show; cannot replace it`);
+      nameCoin = pending.nameInput;
+      const spentAgain = new Set(pending.feeInputs.map((c) => `${c.txid}:${c.vout}`));
       // Never a coin the pending transaction created: the replacement would spend its own conflict.
-      feeCoins = [...inputs.feeCoins, ...state.feeCoins.filter((c) => c.txid !== decision.replaces.txid && !spentAgain.has(`${c.txid}:${c.vout}`))];
+      feeCoins = [...pending.feeInputs, ...state.feeCoins.filter((c) => c.txid !== pending.txid && !spentAgain.has(`${c.txid}:${c.vout}`))];
       const grow = new TextEncoder().encode(decision.value).length - new TextEncoder().encode(decision.replaces.value).length;
       const p = replacementPolicy(decision.replaces, fee.feeRate, decision.replaces.vsize + Math.max(0, grow) + 4);
       fee.feeRate = p.feeRate;

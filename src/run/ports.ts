@@ -9,8 +9,6 @@ import type { Logger } from '../log.ts';
 import { checkReachability } from '../netif/reachability.ts';
 import { hotScript, type HotKey } from '../sign/keys.ts';
 import { SignRefusal } from '../sign/refusal.ts';
-import { decodeNameTransaction } from '../sign/tx-decode.ts';
-import type { Coin } from '../sign/update.ts';
 import { ValueError } from '../value/template.ts';
 import { EXIT, type ChainSession, type RunPorts } from '../run.ts';
 
@@ -63,32 +61,6 @@ class ElectrumSession implements ChainSession {
 
   nameState() {
     return this.chain.lookup({ name: this.config.name, hotScript: hotScript(this.key), network: this.key.network });
-  }
-
-  /**
-   * The inputs of a pending update, to spend again in its replacement (listunspent no longer
-   * shows them: they are spent in the mempool). Each transaction must hash to its txid.
-   */
-  async replacementInputs(pendingTxid: string): Promise<{ nameCoin: Coin; feeCoins: Coin[] }> {
-    const client = this.chain.clients[0]!;
-    const network = this.key.network;
-    const fetch = async (txid: string) => {
-      const tx = decodeNameTransaction(await client.getTransaction(txid), network);
-      if (tx.txid !== txid) throw new ChainError('bad-reply', `${client.server.url}: asked for ${txid}, got ${tx.txid}`, client.server.url);
-      return tx;
-    };
-    const pending = await fetch(pendingTxid);
-    const coins = await Promise.all(
-      pending.inputs.map(async (i) => {
-        const prev = await fetch(i.txid);
-        const out = prev.outputs[i.vout];
-        if (!out) throw new ChainError('bad-reply', `pending ${pendingTxid} spends ${i.txid}:${i.vout}, which does not exist`);
-        return { coin: { txid: i.txid, vout: i.vout, value: out.value, script: out.script }, isName: out.nameOp !== null };
-      }),
-    );
-    const names = coins.filter((c) => c.isName);
-    if (names.length !== 1) throw new ChainError('bad-reply', `pending ${pendingTxid} spends ${names.length} name coins, expected 1`);
-    return { nameCoin: names[0]!.coin, feeCoins: coins.filter((c) => !c.isName).map((c) => c.coin) };
   }
 
   broadcast(hex: string, txid: string) {
