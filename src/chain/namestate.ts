@@ -204,7 +204,7 @@ export async function lookupNameState(client: ElectrumClient, query: NameStateQu
     );
   }
 
-  const pending = nameCoin.height <= 0 ? await pendingUpdate(await txs.get(nameCoin.txid), nameCoin.nameValue, nameBytes, hotScript, txs) : null;
+  const pending = nameCoin.height <= 0 ? await pendingUpdate(await txs.get(nameCoin.txid), nameCoin.nameValue, nameBytes, hotScript, txs, server) : null;
 
   const expiresIn = confirmed ? confirmed.height + network.nameExpirationDepth - tip.height : null;
   const relayFeeRate = nmcPerKbToSatPerVb(relay);
@@ -322,14 +322,21 @@ async function classifyCoins(
 }
 
 /** The pending update that created the mempool name coin; its fee from its inputs' funding txs. */
-async function pendingUpdate(tx: DecodedNameTransaction, value: string, name: Uint8Array, hotScript: Uint8Array, txs: TxFetcher): Promise<PendingUpdate> {
+async function pendingUpdate(
+  tx: DecodedNameTransaction,
+  value: string,
+  name: Uint8Array,
+  hotScript: Uint8Array,
+  txs: TxFetcher,
+  server: string,
+): Promise<PendingUpdate> {
   const prevs = await Promise.all(tx.inputs.map((i) => txs.get(i.txid)));
   let inputs = 0;
   let nameInput: Coin | null = null;
   const feeInputs: Coin[] = [];
   tx.inputs.forEach((i, k) => {
     const prevOut = prevs[k]!.outputs[i.vout];
-    if (!prevOut) throw new ChainError('bad-reply', `pending ${tx.txid} spends ${i.txid}:${i.vout}, which does not exist`);
+    if (!prevOut) throw new ChainError('bad-reply', `${server}: the pending update ${tx.txid} spends ${i.txid}:${i.vout}, which does not exist`, server);
     inputs += prevOut.value;
     const coin: Coin = { txid: i.txid, vout: i.vout, value: prevOut.value, script: prevOut.script };
     const n = nameOf(prevs[k]!, i.vout);
@@ -338,7 +345,7 @@ async function pendingUpdate(tx: DecodedNameTransaction, value: string, name: Ui
   });
   const outputs = tx.outputs.reduce((s, o) => s + o.value, 0);
   const fee = inputs - outputs;
-  if (fee < 0) throw new ChainError('bad-reply', `pending ${tx.txid} spends less than it creates`);
+  if (fee < 0) throw new ChainError('bad-reply', `${server}: the pending update ${tx.txid} creates more than its inputs hold (fee ${fee} sat)`, server);
   return { txid: tx.txid, value, fee, vsize: tx.vsize, feeRate: Math.round((fee / tx.vsize) * 1000) / 1000, nameInput, feeInputs };
 }
 

@@ -1,6 +1,7 @@
 // Name-state lookups against a loopback server answering with ElectrumX's recorded views of the
 // fixture scenarios (pending update, mined, chained updates, expiry) and the recorded
 // transactions; then names elsewhere, absent names, and servers that lie.
+import * as bitcoin from 'bitcoinjs-lib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectElectrum, type ElectrumClient } from '../../src/chain/electrum.ts';
 import { ChainError } from '../../src/chain/errors.ts';
@@ -172,6 +173,21 @@ describe('lying servers are caught by the checks a single server allows', () => 
     view.history[ALPHA_SH] = [...view.history[ALPHA_SH]!, { tx_hash: '2d9dcaebe138f684a2c40c4ee22e29f398cb2eb43c6985e05ccd6d4392731db5', height: 165 }];
     const s = await lookup(view, 'dd/alpha', KEY1_P2WPKH);
     expect(s.confirmed?.txid).toBe('3cc77075df254af91c5550a03d659a64071e8194139b6608a82f16f0912153e5');
+  });
+
+  it('a pending update whose input points at an output that does not exist', async () => {
+    // The liar serves a mempool "update" of its own making; it hashes to the txid it lists, but
+    // its name input is output 7 of a transaction that has no output 7.
+    const PENDING = '3cc77075df254af91c5550a03d659a64071e8194139b6608a82f16f0912153e5';
+    const forged = bitcoin.Transaction.fromHex(recordedTransactions().get(PENDING)!);
+    forged.ins[0]!.index = 7;
+    const forgedId = forged.getId();
+    const view = pendingView();
+    view.listunspent[KEY1_SH] = view.listunspent[KEY1_SH]!.map((u) => ((u as { tx_hash: string }).tx_hash === PENDING ? { ...(u as object), tx_hash: forgedId } : u));
+    const e = await lookupError({ ...view, txOverride: (t) => (t === forgedId ? forged.toHex() : undefined) }, 'dd/alpha', KEY1_P2WPKH);
+    expect(e.code).toBe('bad-reply');
+    expect(e.server).toMatch(/^tcp:\/\/127\.0\.0\.1:/);
+    expect(e.message).toMatch(new RegExp(`^${e.server}: the pending update ${forgedId} spends [0-9a-f]{64}:7, which does not exist$`));
   });
 
   it('a listunspent that contradicts the name index', async () => {
