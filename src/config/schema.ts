@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { parseServerUrl } from '../chain/servers.ts';
 import { parseFingerprintList } from '../chain/pins.ts';
+import { parsePortSpec } from '../netif/ports.ts';
 import type { AddressSource, PortSpec } from '../netif/types.ts';
 import { getNetwork, type NetworkName } from '../sign/network.ts';
 import { checkTemplate, type JsonObject } from '../value/template.ts';
@@ -189,12 +190,14 @@ function parsePort(raw: RawValue): PortSpec[] {
   const seen = new Set<string>();
   const out: PortSpec[] = [];
   for (const item of items) {
-    const m = /^(?:(tcp|udp)\/)?(\d{1,5})$/i.exec(item.trim());
-    const port = m ? Number(m[2]) : NaN;
-    if (!m || port < 1 || port > 65535) return bad(key, item, 'allowed: 443 (TCP), tcp/443 or udp/51820, ports 1-65535');
-    const proto = (m[1]?.toLowerCase() ?? 'tcp') as PortSpec['proto'];
-    const id = `${proto}/${port}`;
-    if (!seen.has(id)) out.push({ proto, port });
+    let spec: PortSpec;
+    try {
+      spec = parsePortSpec(item);
+    } catch {
+      return bad(key, item, 'allowed: 443 (TCP), tcp/443 or udp/51820, ports 1-65535');
+    }
+    const id = `${spec.proto}/${spec.port}`;
+    if (!seen.has(id)) out.push(spec);
     seen.add(id);
   }
   return out;

@@ -1,4 +1,4 @@
-// Service ports from the `port` option: `443`, `tcp/443`, `udp/51820`.
+// Service ports from the `port` option: `443`, `tcp/443`, `udp/51820` (config/schema.ts reads the option with this).
 import type { PortSpec } from './types.ts';
 
 export function parsePortSpec(text: string): PortSpec {
