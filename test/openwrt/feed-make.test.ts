@@ -8,10 +8,10 @@
 // no .ipk/.apk packing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, copyFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { FEED, REPO, STAND_INS, makefileDefine, requireOrSkip } from './helpers/feed.ts';
+import { FEED, REPO, STAND_INS, copyBundle, makefileDefine, requireOrSkip } from './helpers/feed.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { nmcddnsSpec } from '../../openwrt/ipk.mjs';
 
@@ -43,13 +43,7 @@ describe.runIf(requireOrSkip(haveMake, 'GNU make'))('feed Makefile under a stand
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'nmcddns-feed-'));
-    dist = join(work, 'dist');
-    mkdirSync(dist);
-    if (!existsSync(join(REPO, 'dist', 'nmcddns.mjs'))) {
-      const b = spawnSync('node', ['build.mjs'], { cwd: REPO, encoding: 'utf8' });
-      expect(b.status, b.stderr).toBe(0);
-    }
-    for (const f of ['nmcddns.mjs', 'secp256k1.wasm']) copyFileSync(join(REPO, 'dist', f), join(dist, f));
+    dist = copyBundle(join(work, 'dist'));
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

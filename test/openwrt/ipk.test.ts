@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FILES, REPO, feedInstalls, makefileDefine, makefileText, makefileVar } from './helpers/feed.ts';
+import { FILES, REPO, copyBundle, feedInstalls, makefileDefine, makefileText, makefileVar } from './helpers/feed.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { packAll, tar } from '../../openwrt/ipk.mjs';
 
@@ -99,14 +99,7 @@ let bundleBuilt: boolean;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'nmcddns-ipk-'));
-  dist = join(work, 'dist');
-  mkdirSync(dist);
-  // The real bundle when it is built (npm test builds it first); otherwise build it now.
-  if (!existsSync(join(REPO, 'dist', 'nmcddns.mjs'))) {
-    const b = sh('node', ['build.mjs'], { cwd: REPO });
-    expect(b.status, b.stderr).toBe(0);
-  }
-  for (const f of ['nmcddns.mjs', 'secp256k1.wasm']) copyFileSync(join(REPO, 'dist', f), join(dist, f));
+  dist = copyBundle(join(work, 'dist'));
   bundleBuilt = true;
   process.env.SOURCE_DATE_EPOCH = '1767225600';
   try {

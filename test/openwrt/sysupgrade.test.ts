@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RouterRoot, routerRootUnavailable } from './helpers/router-root.ts';
-import { REPO, requireOrSkip } from './helpers/feed.ts';
+import { REPO, copyBundle, requireOrSkip } from './helpers/feed.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { packAll } from '../../openwrt/ipk.mjs';
 
@@ -40,13 +40,7 @@ describe.runIf(requireOrSkip(missing === undefined, `${missing} for the sysupgra
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'nmcddns-sysupgrade-'));
-    const dist = join(work, 'dist');
-    mkdirSync(dist);
-    if (!existsSync(join(REPO, 'dist', 'nmcddns.mjs'))) {
-      const b = spawnSync('node', ['build.mjs'], { cwd: REPO, encoding: 'utf8' });
-      expect(b.status, b.stderr).toBe(0);
-    }
-    for (const f of ['nmcddns.mjs', 'secp256k1.wasm']) copyFileSync(join(REPO, 'dist', f), join(dist, f));
+    const dist = copyBundle(join(work, 'dist'));
     const written: string[] = await packAll({ root: REPO, dist, version: VERSION });
     const ipk = written.find((p) => p.endsWith(`/nmcddns_${VERSION}_all.ipk`));
     expect(ipk).toBeDefined();

@@ -1,7 +1,8 @@
 // What the feed Makefile (openwrt/nmcddns/Makefile) installs, read from its install recipe, so
 // the tests build their router file trees and check the standalone .ipk against the same list
 // the OpenWrt SDK would use.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,6 +58,21 @@ export function makefileDefine(what: string): string[] {
 
 export function makefileVar(name: string): string | undefined {
   return new RegExp(`^${name}:=(.*)$`, 'm').exec(makefileText())?.[1]?.trim();
+}
+
+/**
+ * A private copy of the built bundle (dist/nmcddns.mjs and dist/secp256k1.wasm) in dir, for a
+ * test that packs or installs it without touching the checkout's dist/. Builds it first when
+ * it is not built yet (`npm test` builds it before the tests).
+ */
+export function copyBundle(dir: string): string {
+  if (!existsSync(join(REPO, 'dist', 'nmcddns.mjs'))) {
+    const b = spawnSync('node', ['build.mjs'], { cwd: REPO, encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`node build.mjs failed: ${b.stderr}`);
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['nmcddns.mjs', 'secp256k1.wasm']) copyFileSync(join(REPO, 'dist', f), join(dir, f));
+  return dir;
 }
 
 /**
