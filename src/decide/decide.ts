@@ -76,9 +76,12 @@ export function decide(input: DecideInput): Decision {
   if (desired === null) {
     return { action: 'refused', code: 'unreachable', reason: `nothing to publish: ${input.unreachable ?? 'no reachable address'}` };
   }
-  const sinceLast = input.lastBroadcastAt === null ? Infinity : input.now - input.lastBroadcastAt;
+  // A last broadcast "in the future" means the clock went back since (NTP after a wrong boot
+  // time): its timer would hold every change for as long as the clock was off, so it is ignored.
+  const last = input.lastBroadcastAt !== null && input.lastBroadcastAt <= input.now ? input.lastBroadcastAt : null;
+  const sinceLast = last === null ? Infinity : input.now - last;
   const rateLimited = sinceLast < input.minIntervalMs;
-  const until = input.lastBroadcastAt === null ? undefined : input.lastBroadcastAt + input.minIntervalMs;
+  const until = last === null ? undefined : last + input.minIntervalMs;
   const waitReason = (what: string): string =>
     `${what}, but the last transaction was sent ${Math.round(sinceLast / 1000)} s ago and min_interval is ${Math.round(input.minIntervalMs / 1000)} s; the next run after ${new Date(until ?? 0).toISOString()} sends the address of that moment`;
 

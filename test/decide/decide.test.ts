@@ -84,6 +84,11 @@ describe('decide', () => {
     expect(decide(input({ lastBroadcastAt: last })).action).toBe('unchanged');
   });
 
+  it('ignores a last broadcast in the future (the clock went back): no day-long wait', () => {
+    expect(decide(input({ desired: V2, lastBroadcastAt: NOW + 86_400_000 })).action).toBe('update');
+    expect(decide(input({ desired: V2, lastBroadcastAt: NOW })).action).toBe('waiting');
+  });
+
   it('a flapping WAN: every step within the interval waits, the last address wins after it', () => {
     let last: number | null = null;
     let chainValue = V1;
