@@ -587,11 +587,7 @@ export class SimChain implements ChainBackend {
     if (conflicts.size > 0) {
       if (evicted.size > 100) throw new Reject(`too many potential replacements, rejecting replacement ${txid}; too many potential replacements (${evicted.size} > 100)`);
       let oldFees = 0;
-      let oldVsize = 0;
-      for (const d of evicted) {
-        oldFees += this.pool.get(d)!.fee;
-        oldVsize += this.pool.get(d)!.vsize;
-      }
+      for (const d of evicted) oldFees += this.pool.get(d)!.fee;
       if (fee < oldFees) {
         throw new Reject(`insufficient fee, rejecting replacement ${txid}, less fees than conflicting txs; ${formatMoney(fee)} < ${formatMoney(oldFees)}`);
       }
@@ -608,7 +604,6 @@ export class SimChain implements ChainBackend {
           throw new Reject('replacement-failed, insufficient feerate: does not improve feerate diagram');
         }
       }
-      void oldVsize;
     }
     // Scripts (standard flags), first failing input reported as Core 31 does.
     if (this.verifySignatures) {

@@ -1,7 +1,6 @@
 // The ElectrumX 1.20.0 method table for Namecoin (NameIndexAuxPoWElectrumX), per negotiated
 // protocol version, with the result shapes and error messages of the recordings in
 // ../shared/fixtures/regtest/electrum-transcripts/.
-import { Transaction } from 'bitcoinjs-lib';
 import { BroadcastRejection } from './backend.ts';
 import { headerMerkleProof, txMerkleBranch } from './merkle.ts';
 import { pyFloat, pyStr, pyThousands } from './pyjson.ts';
@@ -122,10 +121,9 @@ export function buildMethods(session: Session): Map<string, MethodSpec> {
     chain().mempoolHistory(sh).map((r) => ({ tx_hash: r.txid, height: r.height, fee: r.fee }));
 
   // --- server.*
-  def('server.version', ['client_name', 'protocol_version'], 0, (clientName: unknown = '', protocolVersion: unknown = null) => {
+  def('server.version', ['client_name', 'protocol_version'], 0, (_clientName: unknown = '', protocolVersion: unknown = null) => {
     if (session.svSeen) throw new RpcError(BAD_REQUEST, 'server.version already sent');
     session.svSeen = true;
-    void clientName;
     const t = negotiateProtocol(protocolVersion, config.protocolMin, config.protocolMax);
     if (t === null) {
       throw new RpcError(BAD_REQUEST, `unsupported protocol version: ${pyStr(protocolVersion)}`, true);
@@ -277,7 +275,6 @@ export function buildMethods(session: Session): Map<string, MethodSpec> {
     });
   }
 
-  void Transaction;
   return m;
 }
 
