@@ -2,7 +2,7 @@
 // errors, keygen/address, check, status, setup, and every config and key error with its exit
 // code. (Runs against the simulator are in test/e2e/.)
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +26,14 @@ function run(args: string[]): { code: number; stdout: string; stderr: string; js
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
 }
 
+const workdirs: string[] = [];
+afterAll(() => {
+  for (const d of workdirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function workdir(options: Record<string, unknown> = {}): { dir: string; cfg: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'nmcddns-cli-'));
+  workdirs.push(dir);
   const key = join(dir, 'etc', 'hotkey');
   const cfg = join(dir, 'nmcddns.json');
   writeFileSync(

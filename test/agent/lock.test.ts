@@ -4,13 +4,21 @@
 // lost.
 import { build } from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockHolder, runSerialized, selfOwner, tryAcquire } from '../../src/state/lock.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'nmcddns-lock-'));
+const tmpDirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'nmcddns-lock-'));
+  tmpDirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });

@@ -2,10 +2,10 @@
 // public Namecoin Electrum servers are few and every router polls them. Dead candidates are
 // replaced by the next ones in order, the run deadline bounds the search, and the built-in list
 // is tried in a fresh random order each run.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ChainError } from '../../src/chain/errors.ts';
 import { connectEnough, shuffleServers } from '../../src/chain/failover.ts';
 import { PinStore } from '../../src/chain/pins.ts';
@@ -40,7 +40,15 @@ async function servers(n: number): Promise<Simulator[]> {
   return out;
 }
 
-const pinFile = (): string => join(mkdtempSync(join(tmpdir(), 'nmcddns-enough-')), 'pins.json');
+const pinDirs: string[] = [];
+afterAll(() => {
+  for (const d of pinDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const pinFile = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-enough-'));
+  pinDirs.push(dir);
+  return join(dir, 'pins.json');
+};
 const connections = (list: readonly Simulator[]): number[] => list.map((s) => s.stats.connections);
 
 async function open(list: readonly Simulator[], minServers: number, extra: Partial<ChainSettings> = {}): Promise<ChainSessions> {

@@ -1,10 +1,10 @@
 // The chain client against the project's ElectrumX regtest simulator (test/sim/) over real TCP
 // and TLS sockets: a whole lookup → sign → broadcast → mine cycle, TLS pinning, every fault
 // knob, and servers that lie — each ending in time, failing over or refusing to act.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connectElectrum, type ElectrumClient } from '../../src/chain/electrum.ts';
 import { ChainError } from '../../src/chain/errors.ts';
 import { connectFirst } from '../../src/chain/failover.ts';
@@ -59,8 +59,14 @@ async function world(opts: Parameters<typeof startSimulator>[0] = {}): Promise<S
   return s;
 }
 
+const pinDirs: string[] = [];
+afterAll(() => {
+  for (const d of pinDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 function pinFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'nmcddns-simpins-')), 'pins.json');
+  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-simpins-'));
+  pinDirs.push(dir);
+  return join(dir, 'pins.json');
 }
 
 async function client(s: Simulator, extra: Parameters<typeof connectElectrum>[1] = {}): Promise<ElectrumClient> {

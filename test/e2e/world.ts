@@ -3,7 +3,7 @@
 // dd/ name registered to it, fee coins, and a JSON config. `run()` starts the real
 // dist/nmcddns.mjs as a child process (asynchronously: the simulator answers from this process).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,7 @@ export interface World {
   update(extra?: string[]): Promise<RunOutput>;
   /** The value on chain (confirmed). */
   value(): string | undefined;
+  /** Stop the servers and remove the temp dir (key, config, state). */
   close(): Promise<void>;
 }
 
@@ -140,6 +141,7 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
     value: () => chain.nameState(name)?.value,
     close: async () => {
       await Promise.all(sims.map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
