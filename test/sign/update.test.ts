@@ -219,6 +219,14 @@ describe('the key itself', () => {
     const forged = { ...key1, privateKey: key1.privateKey, publicKey: hotKeyFromWif(k2.wif_regtest, regtest, 'p2wpkh').publicKey };
     expectRefusal(request({ key: forged }), 'bad-key', /key.publicKey does not belong to key.privateKey/);
   });
+  test('no P2TR: a key claiming another address type is refused, and a taproot coin of the same key is not the hot address', () => {
+    const taprootKey = { privateKey: key1.privateKey, publicKey: key1.publicKey, network: regtest, addressType: 'p2tr' } as unknown as HotKey;
+    expectRefusal(request({ key: taprootKey }), 'bad-key', /key.addressType "p2tr" is not p2wpkh or p2pkh/);
+    const p2tr = concatBytes(Uint8Array.of(0x51, 0x20), key1.publicKey.subarray(1));
+    expectRefusal(request({ feeCoins: [coin('tr', 5_000_000, p2tr)] }), 'fee-coin-not-hot', /feeCoins\[0\] .* pays script 5120.*, not the hot address/);
+    const trName = coin('trname', 1_000_000, buildNameUpdateScript(utf8('dd/alpha'), utf8('{}'), p2tr));
+    expectRefusal(request({ nameCoin: trName }), 'name-coin-not-hot', /is held by script 5120.*, not by the hot address/);
+  });
   test('an uncompressed key cannot be a p2wpkh hot key', () => {
     const uncompressed = { ...key1, privateKey: key1.privateKey, publicKey: ecc.pointFromScalar(key1.privateKey, false)! };
     expectRefusal(request({ key: uncompressed }), 'bad-key', /compressed public key/);
