@@ -216,7 +216,10 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
       nameCoin = pending.nameInput;
       const spentAgain = new Set(pending.feeInputs.map((c) => `${c.txid}:${c.vout}`));
       // Never a coin the pending transaction created: the replacement would spend its own conflict.
-      feeCoins = [...pending.feeInputs, ...state.feeCoins.filter((c) => c.txid !== pending.txid && !spentAgain.has(`${c.txid}:${c.vout}`))];
+      // Confirmed coins before unconfirmed ones: nodes before Core 31's cluster mempool still
+      // refuse a replacement that adds an unconfirmed input (BIP125 rule 2).
+      const more = state.feeCoins.filter((c) => c.txid !== pending.txid && !spentAgain.has(`${c.txid}:${c.vout}`));
+      feeCoins = [...pending.feeInputs, ...more.filter((c) => c.height > 0), ...more.filter((c) => c.height <= 0)];
       const grow = new TextEncoder().encode(decision.value).length - new TextEncoder().encode(decision.replaces.value).length;
       const p = replacementPolicy(decision.replaces, fee.feeRate, decision.replaces.vsize + Math.max(0, grow) + 4);
       fee.feeRate = p.feeRate;
