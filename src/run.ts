@@ -100,6 +100,9 @@ export function netifOptions(config: Config, previousIp6: string | undefined): N
     ports: config.port,
     upnp: config.upnp,
     ip6Firewall: config.ip6Firewall,
+    // Mappings are renewed by each run: a lease of two periodic checks (at least the usual hour)
+    // survives one missed check, and a check_interval above an hour no longer lets them lapse.
+    upnpLeaseSeconds: Math.max(3600, 2 * 60 * config.checkInterval),
   };
   if (config.ip4Address !== undefined) o.ip4Address = config.ip4Address;
   if (config.ip6Address !== undefined) o.ip6Address = config.ip6Address;
