@@ -44,8 +44,9 @@ function fails(fn: () => unknown): ChainError {
 
 describe('agreeNameStates', () => {
   it('agrees: highest tip, fee coins every server lists, highest rates', () => {
-    const a = state('tls://a:1', { tipHeight: 170, expiresIn: 25, feeRate: 120 });
-    const b = state('tls://b:1', { tipHeight: 171, expiresIn: 24, feeCoins: [state('x').feeCoins[0]!], estimatedFeeRate: null });
+    // b has the higher tip, so its state is the base; the coin only b lists (cc…) must not be used.
+    const a = state('tls://a:1', { tipHeight: 170, expiresIn: 25, feeRate: 120, feeCoins: [state('x').feeCoins[0]!] });
+    const b = state('tls://b:1', { tipHeight: 171, expiresIn: 24, estimatedFeeRate: null });
     const r = agreeNameStates('dd/x', [{ server: a.server, state: a }, { server: b.server, state: b }], { minServers: 2 });
     expect(r.tipHeight).toBe(171);
     expect(r.expiresIn).toBe(24);
