@@ -33,6 +33,11 @@ export type ServerAnswer = { server: string; state: NameState } | { server: stri
 /** Errors that are an answer about the name (all servers should say the same), not a broken server. */
 const VERDICT_CODES = new Set(['name-not-found', 'name-not-owned']);
 
+/** True if this answer counts towards min_servers: a state, or a verdict about the name. */
+export function isAnswer(a: ServerAnswer): boolean {
+  return 'state' in a || VERDICT_CODES.has(a.error.code);
+}
+
 function describeState(s: NameState, field: Field): string {
   switch (field) {
     case 'tip height':
@@ -114,14 +119,18 @@ function disagreement(name: string, field: Field, states: readonly NameState[], 
   return new ChainError('disagree', `Electrum servers disagree about the ${field} of ${name}${note ? ` (${note})` : ''}: ${says}; publishing nothing`);
 }
 
-/** Look the name up on every session in parallel and require agreement. */
-export async function lookupAgreedNameState(clients: readonly ElectrumClient[], query: NameStateQuery, options: AgreementOptions): Promise<AgreedNameState> {
+/** Look the name up on every session in parallel; each server's state or error. */
+export async function lookupAnswers(clients: readonly ElectrumClient[], query: NameStateQuery): Promise<ServerAnswer[]> {
   const settled = await Promise.allSettled(clients.map((c) => lookupNameState(c, query)));
-  const answers: ServerAnswer[] = settled.map((r, i) => {
+  return settled.map((r, i) => {
     const server = clients[i]!.server.url;
     if (r.status === 'fulfilled') return { server, state: r.value };
     const error = r.reason instanceof ChainError ? r.reason : new ChainError('protocol', `${server}: ${(r.reason as Error)?.message ?? String(r.reason)}`, server);
     return { server, error };
   });
-  return agreeNameStates(query.name, answers, options);
+}
+
+/** Look the name up on every session in parallel and require agreement. */
+export async function lookupAgreedNameState(clients: readonly ElectrumClient[], query: NameStateQuery, options: AgreementOptions): Promise<AgreedNameState> {
+  return agreeNameStates(query.name, await lookupAnswers(clients, query), options);
 }

@@ -24,7 +24,7 @@ export interface FailoverOptions extends ElectrumOptions {
  * The deadline also reaches the sessions returned: they fail with 'aborted' once it passes,
  * so a run can never outlive it. runTimeoutMs 0 disables it (long-lived sessions).
  */
-function withDeadline(options: FailoverOptions): ElectrumOptions & { signal: AbortSignal } {
+export function withDeadline(options: FailoverOptions): ElectrumOptions & { signal: AbortSignal } {
   const ms = options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const signals = [options.signal, ms > 0 ? AbortSignal.timeout(ms) : undefined].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);

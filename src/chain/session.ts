@@ -1,12 +1,13 @@
 // What a run uses: min_servers sessions (no more: the public servers are few and every router
-// polls them), one agreed name state, one broadcast, one close. The order (open → lookup →
-// sign elsewhere → broadcast → close) stays in the run; this only bundles the pieces so every
-// caller applies the same checks.
-import { lookupAgreedNameState, type AgreedNameState } from './agree.ts';
+// polls them; a session that breaks during the lookup is replaced by the next candidate), one
+// agreed name state, one broadcast, one close. The order (open → lookup → sign elsewhere →
+// broadcast → close) stays in the run; this only bundles the pieces so every caller applies the
+// same checks.
+import { agreeNameStates, isAnswer, lookupAnswers, type AgreedNameState } from './agree.ts';
 import { broadcastToAll, type BroadcastReport } from './broadcast.ts';
 import type { ElectrumClient } from './electrum.ts';
 import { ChainError } from './errors.ts';
-import { closeAll, connectAll, connectEnough, describeFailures, shuffleServers, type FailoverOptions, type ServerFailure } from './failover.ts';
+import { closeAll, connectAll, connectEnough, describeFailures, shuffleServers, withDeadline, type FailoverOptions, type ServerFailure } from './failover.ts';
 import type { NameStateQuery } from './namestate.ts';
 import { parseFingerprintList, PinStore } from './pins.ts';
 import { GENESIS_HASHES, resolveServers, type ServerAddress } from './servers.ts';
@@ -38,25 +39,64 @@ export interface ChainSettings {
 }
 
 export class ChainSessions {
-  constructor(
-    readonly clients: readonly ElectrumClient[],
-    /** Servers that could not be used at all (connect, pin, protocol, genesis). */
-    readonly failures: readonly ServerFailure[],
-    private readonly minServers: number,
-  ) {}
+  private readonly open: ElectrumClient[];
+  private readonly failed: ServerFailure[];
+  private readonly spare: ServerAddress[];
 
-  /** The name state all open sessions agree on (min_servers of them), or a fail-closed error. */
-  lookup(query: NameStateQuery): Promise<AgreedNameState> {
-    return lookupAgreedNameState(this.clients, query, { minServers: this.minServers, failures: this.failures });
+  constructor(
+    clients: readonly ElectrumClient[],
+    /** Servers that could not be used at all (connect, pin, protocol, genesis). */
+    failures: readonly ServerFailure[],
+    private readonly minServers: number,
+    /** Candidates not tried yet, in order: they replace a session that breaks during the lookup. */
+    spare: readonly ServerAddress[] = [],
+    /** How replacements connect (the run's deadline signal included). */
+    private readonly transport: FailoverOptions = {},
+  ) {
+    this.open = [...clients];
+    this.failed = [...failures];
+    this.spare = [...spare];
+  }
+
+  /** The open sessions (replacements included). */
+  get clients(): readonly ElectrumClient[] {
+    return this.open;
+  }
+
+  /** Servers that could not be used at all (connect, pin, protocol, genesis). */
+  get failures(): readonly ServerFailure[] {
+    return this.failed;
+  }
+
+  /**
+   * The name state all open sessions agree on (min_servers of them), or a fail-closed error.
+   * A session that negotiated but then broke or was caught in a checkable lie during the lookup
+   * (timeout, dropped, malformed or self-contradicting reply) is replaced by the next untried
+   * candidate, so one broken server early in a configured list does not stop every run. Verdicts
+   * about the name and disagreements are never retried elsewhere: they are answers.
+   */
+  async lookup(query: NameStateQuery): Promise<AgreedNameState> {
+    const answers = await lookupAnswers(this.open, query);
+    for (;;) {
+      const need = this.minServers - answers.filter(isAnswer).length;
+      if (need <= 0 || this.spare.length === 0) break;
+      const { clients, failures } = await connectEnough(this.spare, need, this.transport);
+      const tried = new Set([...clients.map((c) => c.server.url), ...failures.map((f) => f.server)]);
+      this.spare.splice(0, this.spare.length, ...this.spare.filter((s) => !tried.has(s.url)));
+      this.open.push(...clients);
+      this.failed.push(...failures);
+      answers.push(...(await lookupAnswers(clients, query)));
+    }
+    return agreeNameStates(query.name, answers, { minServers: this.minServers, failures: this.failed });
   }
 
   /** Broadcast to every open session; `txid` is the locally computed one. */
   broadcast(rawHex: string, txid: string): Promise<BroadcastReport> {
-    return broadcastToAll(this.clients.filter((c) => !c.isClosed), rawHex, txid);
+    return broadcastToAll(this.open.filter((c) => !c.isClosed), rawHex, txid);
   }
 
   close(): Promise<void> {
-    return closeAll(this.clients);
+    return closeAll(this.open);
   }
 }
 
@@ -77,7 +117,8 @@ export function candidateServers(settings: Pick<ChainSettings, 'network' | 'serv
 export async function openChain(settings: ChainSettings): Promise<ChainSessions> {
   const servers = candidateServers(settings);
   const pins = new PinStore({ file: settings.pinFile, configured: parseFingerprintList(settings.serverFingerprints ?? []) });
-  const options: FailoverOptions = { ...settings.transport, pins, genesisHash: GENESIS_HASHES[settings.network] };
+  // One run deadline for the first sessions and any replacement opened during the lookup.
+  const options: FailoverOptions = { ...withDeadline({ ...settings.transport, pins, genesisHash: GENESIS_HASHES[settings.network] }), runTimeoutMs: 0 };
   const { clients, failures } = settings.connect === 'all' ? await connectAll(servers, options) : await connectEnough(servers, settings.minServers, options);
   if (clients.length < settings.minServers) {
     await closeAll(clients);
@@ -86,5 +127,6 @@ export async function openChain(settings: ChainSettings): Promise<ChainSessions>
       `only ${clients.length} of ${servers.length} Electrum servers could be used, min_servers is ${settings.minServers}; publishing nothing. ${describeFailures(failures)}`,
     );
   }
-  return new ChainSessions(clients, failures, settings.minServers);
+  const tried = new Set([...clients.map((c) => c.server.url), ...failures.map((f) => f.server)]);
+  return new ChainSessions(clients, failures, settings.minServers, servers.filter((s) => !tried.has(s.url)), options);
 }

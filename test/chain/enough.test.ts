@@ -88,6 +88,39 @@ describe('openChain opens min_servers sessions, no more', () => {
     expect(state.failures.map((f) => f.server)).toEqual([list[0]!.url]);
   });
 
+  it('a session that breaks during the lookup is replaced by the next candidate', async () => {
+    const list = await servers(4);
+    // The first negotiates, then never answers listunspent: without a replacement every run with
+    // this configured list would stop at it.
+    list[0]!.faults.onlyMethods = ['blockchain.scripthash.listunspent'];
+    list[0]!.faults.hang = true;
+    const chain = await open(list, 2, { transport: { ...FAST, requestTimeoutMs: 1000 } });
+    expect(connections(list)).toEqual([1, 1, 0, 0]);
+    const state = await chain.lookup(query);
+    expect(state.servers).toEqual([list[1]!.url, list[2]!.url]);
+    expect(state.failures.map((f) => [f.server, f.error.code])).toEqual([[list[0]!.url, 'timeout']]);
+    expect(connections(list)).toEqual([1, 1, 1, 0]); // one replacement, no more
+    expect(chain.clients.map((c) => c.server.url)).toContain(list[2]!.url); // it gets the broadcast and the close
+
+    // Out of candidates: too few, naming the broken one.
+    const two = await servers(2);
+    two[0]!.faults.onlyMethods = ['blockchain.scripthash.listunspent'];
+    two[0]!.faults.hang = true;
+    const short = await open(two, 2, { transport: { ...FAST, requestTimeoutMs: 1000 } });
+    const e = await chainError(short.lookup(query));
+    expect(e.code).toBe('too-few-servers');
+    expect(e.message).toContain(`${two[0]!.url}: no reply to blockchain.scripthash.listunspent`);
+  });
+
+  it('a name verdict (not at the hot address) is an answer: no replacement is opened for it', async () => {
+    const list = await servers(3);
+    const other = hotScript(hotKeyFromWif('cTcpidRjJoBS9sh4VHjGDygfhgWiDDYvknPiY7Xxf7jxmJazB7D1', regtest, 'p2pkh'));
+    const chain = await open(list, 2);
+    const e = await chainError(chain.lookup({ ...query, hotScript: other }));
+    expect(e.code).toBe('name-not-owned');
+    expect(connections(list)).toEqual([1, 1, 0]);
+  });
+
   it('sessions come back in candidate order, whichever negotiates first', async () => {
     const list = await servers(2);
     list[0]!.faults.delayMs = 300; // the first candidate answers last
