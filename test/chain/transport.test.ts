@@ -96,17 +96,17 @@ describe('negotiation', () => {
       'blockchain.relayfee': () => 0.001,
       'mempool.get_info': () => ({ mempoolminfee: 0.002, minrelaytxfee: 0.001, incrementalrelayfee: 1e-6 }),
     };
-    const old = await serve({ onLine: electrumHandler(methods, '1.4.2') });
-    const c14 = await connectElectrum(parseServerUrl(old.url));
+    const server142 = await serve({ onLine: electrumHandler(methods, '1.4.2') });
+    const c14 = await connectElectrum(parseServerUrl(server142.url));
     clients.push(c14);
     expect(await c14.relayFee()).toBe(0.001);
-    expect(old.lines.map((l) => JSON.parse(l).method)).toContain('blockchain.relayfee');
-    const neu = await serve({ onLine: electrumHandler(methods, '1.6') });
-    const c16 = await connectElectrum(parseServerUrl(neu.url));
+    expect(server142.lines.map((l) => JSON.parse(l).method)).toContain('blockchain.relayfee');
+    const server16 = await serve({ onLine: electrumHandler(methods, '1.6') });
+    const c16 = await connectElectrum(parseServerUrl(server16.url));
     clients.push(c16);
     // mempoolminfee above minrelaytxfee: that is what entering this mempool costs.
     expect(await c16.relayFee()).toBe(0.002);
-    expect(neu.lines.map((l) => JSON.parse(l).method)).not.toContain('blockchain.relayfee');
+    expect(server16.lines.map((l) => JSON.parse(l).method)).not.toContain('blockchain.relayfee');
   });
 });
 
