@@ -4,6 +4,7 @@
 // against the simulator and, on the router, against the real servers and netifd.
 import type { Config } from './config/schema.ts';
 import { decide, type ChainView, type Decision } from './decide/decide.ts';
+import { renewalMayBeDue } from './decide/expiry.ts';
 import { replacementPolicy, replacementShortfall, updatesLeft } from './decide/fees.ts';
 import type { Logger } from './log.ts';
 import type { NetifOptions, ReachabilityVerdict } from './netif/types.ts';
@@ -149,7 +150,7 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
   const cached = any !== null && any.name === config.name ? any : null;
   const result: RunResult = { action: 'refused', reason: '', exitCode: EXIT.refused, value: null, addresses: null, chain: null, funds: null };
   let session: ChainSession | undefined;
-  let sent: SignedNameUpdate | undefined;
+  let sent: { txid: string; value: string } | undefined;
   try {
     // 1. Which addresses the world can reach.
     const verdict = await ports.reachability(netifOptions(config, cached?.addresses?.ipv6.address ?? undefined));
@@ -165,14 +166,28 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
     result.value = desired;
     const unreachable = `IPv4: ${verdict.ipv4.reason}; IPv6: ${verdict.ipv6.reason}`;
     if (desired === null) {
-      // Nothing to publish: no reason to load the servers (and with the WAN down they are out of reach anyway).
-      return finish(result, 'refused', EXIT.unreachable, `nothing to publish: ${unreachable}`);
+      // Nothing to publish: no reason to load the servers (with the WAN down they are out of
+      // reach anyway), unless the name may be near expiry and must be renewed as it stands.
+      const lookedAt = cached?.chain && cached.chainCheckedAt ? Date.parse(cached.chainCheckedAt) : NaN;
+      const lastLook = cached?.chain && Number.isFinite(lookedAt) ? { expiresIn: cached.chain.expiresIn, at: lookedAt } : null;
+      if (!renewalMayBeDue(lastLook, config.renewBlocks, startedAt, config.network)) {
+        return finish(result, 'refused', EXIT.unreachable, `nothing to publish: ${unreachable}`);
+      }
+      log.info('nothing reachable to publish, but renewal may be due: asking the servers about the name anyway');
+    } else {
+      log.debug(`value to publish: ${desired}`);
     }
-    log.debug(`value to publish: ${desired}`);
 
     // 3. What the chain says (servers must agree; src/chain fails closed otherwise).
-    session = await ports.openChain(config, key);
-    const state = await session.nameState();
+    let state: AgreedNameState;
+    try {
+      session = await ports.openChain(config, key);
+      state = await session.nameState();
+    } catch (e) {
+      if (desired !== null || e instanceof RunStop) throw e;
+      // Only the expiry check failed: the run's answer is still "nothing to publish".
+      return finish(result, 'refused', EXIT.unreachable, `nothing to publish: ${unreachable}; checking whether the name needs renewing failed too: ${opts.classify(e).message}`);
+    }
     result.chain = chainStatus(state);
     result.funds = fundsStatus(state, key);
     if (state.confirmed === null || state.expiresIn === null) {
@@ -260,7 +275,7 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
       const why = report.results.map((r) => r.message).join('; ');
       return finish(result, 'refused', EXIT.chain, `no server accepted ${tx.txid}: ${why}`);
     }
-    sent = tx;
+    sent = { txid: tx.txid, value: decision.value };
     result.txid = tx.txid;
     result.chain = result.chain ? { ...result.chain, pending: { txid: tx.txid, value: decision.value } } : null;
     return finish(result, action, EXIT.ok, decision.reason);
@@ -302,7 +317,7 @@ function fundsStatus(s: AgreedNameState, key: HotKey): StatusCache['funds'] {
   return { feeCoins: s.feeCoins.length, balanceSat: fees + (s.nameCoin?.value ?? 0), updatesLeft: updatesLeft(fees + surplus, s.feeRate) };
 }
 
-function recordStatus(config: Config, key: HotKey, cached: StatusCache | null, r: RunResult, startedAt: number, finishedAt: number, sent: SignedNameUpdate | undefined): void {
+function recordStatus(config: Config, key: HotKey, cached: StatusCache | null, r: RunResult, startedAt: number, finishedAt: number, sent: { txid: string; value: string } | undefined): void {
   const status: StatusCache = cached ?? emptyStatus(config.name, config.network, hotAddress(key));
   status.hotAddress = hotAddress(key);
   status.network = config.network;
@@ -314,10 +329,13 @@ function recordStatus(config: Config, key: HotKey, cached: StatusCache | null, r
     txid: r.txid ?? null,
     exitCode: r.exitCode,
   };
-  if (sent && r.value !== null) status.lastBroadcast = { at: new Date(finishedAt).toISOString(), txid: sent.txid, value: r.value };
+  if (sent) status.lastBroadcast = { at: new Date(finishedAt).toISOString(), txid: sent.txid, value: sent.value };
   if (r.addresses) status.addresses = r.addresses;
   if (r.value !== null) status.value = r.value;
-  if (r.chain) status.chain = r.chain;
+  if (r.chain) {
+    status.chain = r.chain;
+    status.chainCheckedAt = new Date(finishedAt).toISOString();
+  }
   if (r.funds) status.funds = r.funds;
   // Every finished round replaces the alarm: only a round held back by min_interval leaves one.
   status.retryAt = r.retryAt !== undefined ? new Date(r.retryAt).toISOString() : null;

@@ -3,6 +3,7 @@
 // function answers what to do and why, in a sentence the log, `update --json` and `status` show.
 //
 //   expired (or too close to expiry for an update to be mined)  → refused: the owner must re-register
+//   nothing reachable, expires_in ≤ renew_blocks, none pending  → renew with the value already on chain
 //   nothing reachable                                          → refused, with the reachability reasons
 //   a pending update with the wanted value                     → waiting for a block
 //   a pending update with an outdated value                    → replace it (RBF), never chain a second
@@ -73,9 +74,6 @@ export function decide(input: DecideInput): Decision {
       reason: `the name ${when} (expires_in ${chain.expiresIn}); its coin is gone, so the hot key can no longer update it: the owner must register it again (name_new, name_firstupdate) to the hot address`,
     };
   }
-  if (desired === null) {
-    return { action: 'refused', code: 'unreachable', reason: `nothing to publish: ${input.unreachable ?? 'no reachable address'}` };
-  }
   // A last broadcast "in the future" means the clock went back since (NTP after a wrong boot
   // time): its timer would hold every change for as long as the clock was off, so it is ignored.
   const last = input.lastBroadcastAt !== null && input.lastBroadcastAt <= input.now ? input.lastBroadcastAt : null;
@@ -84,6 +82,22 @@ export function decide(input: DecideInput): Decision {
   const until = last === null ? undefined : last + input.minIntervalMs;
   const waitReason = (what: string): string =>
     `${what}, but the last transaction was sent ${Math.round(sinceLast / 1000)} s ago and min_interval is ${Math.round(input.minIntervalMs / 1000)} s; the next run after ${new Date(until ?? 0).toISOString()} sends the address of that moment`;
+
+  if (desired === null) {
+    const unreachable = input.unreachable ?? 'no reachable address';
+    // Nothing may be published, but the name must not be lost: an expired dd/ name can be
+    // registered by anyone, and d/ would go on importing it. Renewing re-writes only what the
+    // chain already says (never an unchecked address), so it is the fail-closed choice too.
+    if (chain.pending === null && chain.expiresIn <= input.renewBlocks) {
+      if (rateLimited) return { action: 'waiting', reason: waitReason(`renewal is due (expires_in ${chain.expiresIn}) while nothing is reachable`), until: until! };
+      return {
+        action: 'renew',
+        value: chain.value,
+        reason: `nothing reachable to publish (${unreachable}), but the name expires in ${chain.expiresIn} blocks (renew_blocks ${input.renewBlocks}): renewing it with the value already on chain so it is not lost`,
+      };
+    }
+    return { action: 'refused', code: 'unreachable', reason: `nothing to publish: ${unreachable}` };
+  }
 
   if (chain.pending !== null) {
     const p = chain.pending;

@@ -42,6 +42,11 @@ export interface StatusCache {
   } | null;
   funds: { feeCoins: number; balanceSat: number; updatesLeft: number } | null;
   /**
+   * When the servers last told `chain` (ISO time). A run with nothing to publish uses it to
+   * judge whether renewal may be due without asking them (src/decide/expiry.ts).
+   */
+  chainCheckedAt?: string | null;
+  /**
    * When the last run was held back by min_interval: the moment the next transaction may go.
    * Nothing in the agent wakes up by itself (no resident process), so whoever starts runs
    * (the periodic loop) starts one then; it publishes the address of that moment. null (or

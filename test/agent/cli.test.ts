@@ -61,6 +61,15 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+// A loopback port with nothing listening: a connection there is refused at once.
+let closedPort = 0;
+beforeAll(async () => {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  closedPort = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+});
+
 describe('nmcddns CLI without a chain', () => {
   it('--help documents every command, exit code and configuration option', () => {
     const r = run(['--help']);
@@ -115,18 +124,34 @@ describe('nmcddns CLI without a chain', () => {
     expect(connections).toBe(before);
   });
 
-  it('check and update with nothing reachable: exit 7 with the reasons, and no server contacted', () => {
-    const w = workdir({ ip4_address: '192.168.1.2', upnp: '0' });
+  it('check and update with nothing reachable: exit 7 with the reasons; a server only for the expiry check', () => {
+    const w = workdir({ network: 'mainnet', ip4_address: '192.168.1.2', upnp: '0' });
     run(['--config', w.cfg, 'keygen']);
     const before = connections;
     const c = run(['--config', w.cfg, 'check', '--json']);
     expect(c.code).toBe(7);
     expect(c.json.ipv4.address).toBeNull();
     expect(c.json.value).toBeNull();
+    expect(connections).toBe(before);
+    // Nothing known about the name's expiry (first run, or tmpfs lost at a reboot): the run asks
+    // a server whether it must renew. (A closed port here: the counting listener cannot answer
+    // while spawnSync blocks this process.) The answer is still exit 7, with both reasons.
+    const cfg = JSON.parse(readFileSync(w.cfg, 'utf8'));
+    writeFileSync(w.cfg, JSON.stringify({ ...cfg, server: [`tcp://127.0.0.1:${closedPort}`] }));
     const u = run(['--config', w.cfg, 'update', '--json']);
     expect(u.code).toBe(7);
     expect(u.json).toMatchObject({ action: 'refused', exitCode: 7 });
-    expect(u.json.reason).toMatch(/^nothing to publish: IPv4: .*192\.168\.1\.2.*; IPv6: /);
+    expect(u.json.reason).toMatch(/^nothing to publish: IPv4: .*192\.168\.1\.2.*; IPv6: .*checking whether the name needs renewing failed too: .*ECONNREFUSED/);
+    writeFileSync(w.cfg, JSON.stringify(cfg));
+    // A recent look that showed the name far from expiry: no server is contacted at all.
+    const cache = join(w.dir, 'run', 'status.json');
+    const status = JSON.parse(readFileSync(cache, 'utf8'));
+    status.chain = { value: '{}', height: 700000, expiresIn: 30000, tipHeight: 706000, pending: null };
+    status.chainCheckedAt = new Date().toISOString();
+    writeFileSync(cache, JSON.stringify(status));
+    const again = run(['--config', w.cfg, 'update', '--json']);
+    expect(again.code).toBe(7);
+    expect(again.json.reason).toMatch(/^nothing to publish: IPv4: .*192\.168\.1\.2.*; IPv6: [^;]*$/);
     expect(connections).toBe(before);
     // The refusal is in the status cache for LuCI.
     const s = run(['--config', w.cfg, 'status', '--json']);

@@ -56,6 +56,21 @@ describe('decide', () => {
     expect(d.reason).toContain('CGNAT 100.64.0.5');
   });
 
+  it('renews with the value already on chain when nothing is reachable and expiry is near, so the name is not lost', () => {
+    const unreachable = 'IPv4: CGNAT 100.64.0.5 and no UPnP gateway; IPv6: none configured';
+    // Far from expiry: nothing to do but say why.
+    expect(decide(input({ desired: null, unreachable, chain: { expiresIn: 8001 } }))).toMatchObject({ action: 'refused', code: 'unreachable' });
+    // At renew_blocks: the on-chain value, never an unchecked address.
+    const d = decide(input({ desired: null, unreachable, chain: { value: V2, expiresIn: 8000 } }));
+    expect(d).toMatchObject({ action: 'renew', value: V2 });
+    expect(d.reason).toContain('CGNAT 100.64.0.5');
+    // A pending update is already renewing it; min_interval still holds.
+    expect(decide(input({ desired: null, unreachable, chain: { expiresIn: 100, pending: pending(V2) } })).action).toBe('refused');
+    expect(decide(input({ desired: null, unreachable, chain: { expiresIn: 100 }, lastBroadcastAt: NOW - 60_000 })).action).toBe('waiting');
+    // Expired is expired, reachable or not.
+    expect(decide(input({ desired: null, unreachable, chain: { expiresIn: 1 } }))).toMatchObject({ action: 'refused', code: 'expired' });
+  });
+
   it('waits for a pending update that already writes the wanted value', () => {
     const d = decide(input({ desired: V2, chain: { pending: pending(V2) } }));
     expect(d.action).toBe('waiting');

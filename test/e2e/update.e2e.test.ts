@@ -75,6 +75,26 @@ describe('nmcddns update against the simulator (TLS)', () => {
     expect(after.expiresIn).toBe(30);
   });
 
+  it('nothing reachable near expiry: renews with the value already on chain instead of letting the name go', async () => {
+    const w = await published();
+    // The WAN is now behind a CGNAT with no upstream gateway to ask: nothing may be published.
+    w.setConfig({ ip4_address: '100.64.7.9', upnp: false });
+    const far = await w.update();
+    expect(far.code).toBe(7);
+    expect(far.json).toMatchObject({ action: 'refused' });
+    expect(w.chain.mempool).toEqual([]);
+    w.chain.mine(20); // expires_in 10 = renew_blocks on regtest
+    const r = await w.update();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.action).toBe('renewed');
+    expect(r.json.reason).toMatch(/nothing reachable.*value already on chain/);
+    expect(w.chain.mempool.map((t) => t.txid)).toEqual([r.json.txid]);
+    w.chain.mine();
+    const after = w.chain.nameState(w.name)!;
+    expect(after.value).toBe(v4(ADDR_A)); // the last checked address, never the CGNAT one
+    expect(after.expiresIn).toBe(30);
+  });
+
   it('an expired name (or one a block from expiry) is refused with what the owner must do; nothing sent', async () => {
     const w = await published();
     w.chain.mine(29); // expires_in 1: the coin has left the node's UTXO set (fixtures/regtest/expiry)
