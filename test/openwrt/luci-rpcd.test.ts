@@ -124,11 +124,13 @@ describe.each(shells)('rpcd plugin under $label', (shell) => {
     expect(log).toMatch(/ setup --json\n/);
   });
 
-  it('update returns {"started":true} well under a second while the run goes on', async () => {
-    const runMs = 2500;
+  it('update returns {"started":true} at once while the run goes on', async () => {
+    // The run lasts long enough that a loaded 2-core CI still sees it going on while the plugin
+    // has long returned: returning in under a quarter of the run's time proves it did not wait.
+    const runMs = 8000;
     const r = await runPlugin(shell, ['call', 'update'], { ...env, FAKE_NMCDDNS_RUN_MS: String(runMs) });
     expect(json(r)).toEqual({ started: true });
-    expect(r.ms).toBeLessThan(500);
+    expect(r.ms).toBeLessThan(runMs / 4);
     // The run started, is still going after the plugin is gone, and then finishes.
     await waitFor('the run to start', () => (/ update\n/.test(calls()) ? true : undefined));
     const during = json(await runPlugin(shell, ['call', 'status'], env));
@@ -137,11 +139,11 @@ describe.each(shells)('rpcd plugin under $label', (shell) => {
     const after = await waitFor('the run to finish', () => {
       const st = JSON.parse(readFileSync(join(state, 'status.json'), 'utf8')) as { running: boolean; lastRun: { action: string } };
       return st.running ? undefined : st;
-    });
+    }, 4 * runMs);
     expect(after.lastRun.action).toBe('updated');
     // `update` with no --json: the plugin does not wait for output it would never read.
     expect(calls()).toMatch(/^\d+ update$/m);
-  });
+  }, 60_000);
 
   it.runIf(shell.detaches)('the started run leaves the caller\'s process group (setsid), so killing rpcd\'s child group spares it', async () => {
     const p = spawn(shell.sh, [RPCD_PLUGIN, 'call', 'update'], {
