@@ -1,8 +1,8 @@
 // Pure pieces of the chain layer: framing, server URLs, fingerprints and the pin file.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compareVersions } from '../../src/chain/electrum.ts';
 import { ChainError, sanitizeServerText } from '../../src/chain/errors.ts';
 import { LineSplitter, LineTooLongError } from '../../src/chain/framing.ts';
@@ -103,7 +103,9 @@ describe('misc', () => {
 
 describe('fingerprints and the pin file', () => {
   const fp = 'ab'.repeat(32);
-  const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'nmcddns-pins-')), 'sub', 'pins.json');
+  const root = mkdtempSync(join(tmpdir(), 'nmcddns-pins-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const tmp = (): string => join(mkdtempSync(join(root, 'p-')), 'sub', 'pins.json');
   const server = parseServerUrl('tls://nmc.example:50002');
 
   it('normalises colon-separated and upper-case fingerprints', () => {
@@ -141,7 +143,7 @@ describe('fingerprints and the pin file', () => {
   });
 
   it('fails closed on a damaged pin file instead of overwriting it', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'nmcddns-pins-')), 'pins.json');
+    const file = join(mkdtempSync(join(root, 'p-')), 'pins.json');
     writeFileSync(file, '{"nmc.example:50002": "ab');
     expect(() => new PinStore({ file }).verify(server, fp)).toThrow(/not valid JSON: repair it or delete it/);
     expect(readFileSync(file, 'utf8')).toBe('{"nmc.example:50002": "ab');

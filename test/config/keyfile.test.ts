@@ -1,14 +1,16 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KeyError } from '../../src/config/errors.ts';
 import { createKeyFile, loadHotKey } from '../../src/config/keyfile.ts';
 import { hotAddress } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
 
 const regtest = getNetwork('regtest');
-const tmp = () => mkdtempSync(join(tmpdir(), 'nmcddns-key-'));
+const ROOT = mkdtempSync(join(tmpdir(), 'nmcddns-key-'));
+afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
+const tmp = () => mkdtempSync(join(ROOT, 'k-'));
 const KEY1_WIF = 'cTcpidRjJoBS9sh4VHjGDygfhgWiDDYvknPiY7Xxf7jxmJazB7D1';
 
 function errorOf(f: () => unknown): KeyError {

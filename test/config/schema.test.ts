@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -180,6 +180,7 @@ describe('config schema', () => {
     expect(() => loadConfig(f)).toThrow(/is not valid JSON/);
     writeFileSync(f, "config nmcddns\n\toption name 'dd/x'\n");
     expect(loadConfig(f).section).toBe('@nmcddns[0]');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('documents every schema option in docs/config.md', () => {
