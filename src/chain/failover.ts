@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { ChainError } from './errors.ts';
 import { connectElectrum, type ElectrumClient, type ElectrumOptions } from './electrum.ts';
-import type { ServerAddress } from './servers.ts';
+import { operatorOf, type ServerAddress } from './servers.ts';
 
 /** Bound on finding servers, whatever the list length: 12 dead servers must not cost 2 minutes each. */
 export const DEFAULT_RUN_TIMEOUT_MS = 90_000;
@@ -78,9 +78,18 @@ export async function connectAll(servers: readonly ServerAddress[], options: Fai
 }
 
 /**
- * Connect to `want` servers: the first `want` candidates in parallel, and each time one fails
- * the next candidate in order, until `want` sessions negotiated or the candidates run out. At
- * most `want` connections are in flight, so a healthy list costs exactly `want` connections.
+ * Connect to `want` servers of distinct operators: the first `want` candidates in parallel, and
+ * each time one fails the next candidate in order, until `want` sessions negotiated or the
+ * candidates run out. At most `want` connections are in flight, so a healthy list costs exactly
+ * `want` connections.
+ *
+ * Two sessions to one operator are one opinion, so a candidate whose operator already has a
+ * session, or a connection attempt in flight, or is in `operatorsInUse` (sessions the caller
+ * already holds), is passed over; if that attempt fails, the operator's next candidate is tried
+ * after all. Passed-over candidates appear neither in the sessions nor in the failures: they stay
+ * available as replacements. Servers without an operator label (a configured list) each count as
+ * their own, so for them this is plain "the first `want` that work".
+ *
  * Returns the sessions (in candidate order, fewer than `want` when too few work: the caller
  * decides whether that is an error) and every failure, including candidates never tried
  * because the run deadline passed.
@@ -89,27 +98,36 @@ export async function connectEnough(
   servers: readonly ServerAddress[],
   want: number,
   options: FailoverOptions = {},
+  operatorsInUse: Iterable<string> = [],
 ): Promise<{ clients: ElectrumClient[]; failures: ServerFailure[] }> {
   if (!Number.isInteger(want) || want < 1) throw new RangeError(`connectEnough: want must be a whole number ≥ 1, got ${want}`);
   const opts = withDeadline(options);
   // Indexed by candidate position so the result does not depend on which reply came first.
   const clients: Array<ElectrumClient | undefined> = [];
   const failures: Array<ServerFailure | undefined> = [];
-  let next = 0;
-  // One lane per wanted session: a lane tries candidates one after another until one works.
+  const taken = servers.map(() => false);
+  // Operators with a session or an attempt in flight: their other candidates wait.
+  const busy = new Set(operatorsInUse);
+  const nextCandidate = (): number => servers.findIndex((s, i) => !taken[i] && !busy.has(operatorOf(s)));
+  // One lane per wanted session: a lane tries candidates one after another until one works. A
+  // lane that finds only busy operators ends; the lane whose attempt fails frees its operator
+  // and carries on, so no candidate that could still count is left behind.
   const lane = async (): Promise<void> => {
-    while (next < servers.length) {
-      const i = next++;
+    for (let i = nextCandidate(); i >= 0; i = nextCandidate()) {
+      taken[i] = true;
       const server = servers[i]!;
       if (opts.signal.aborted) {
         failures[i] = { server: server.url, error: new ChainError('aborted', `${server.url}: not tried, the run deadline passed`, server.url) };
         continue;
       }
+      const operator = operatorOf(server);
+      busy.add(operator);
       try {
         clients[i] = await connectElectrum(server, opts);
         return;
       } catch (e) {
         failures[i] = { server: server.url, error: asChainError(server, e) };
+        busy.delete(operator);
       }
     }
   };

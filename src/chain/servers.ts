@@ -14,6 +14,23 @@ export interface ServerAddress {
   url: string;
   /** `host:port` (`[v6]:port`): the key of the pin file and of `server_fingerprint`. */
   key: string;
+  /**
+   * Who runs it, for built-in entries only: sessions to one operator are one opinion, so a run
+   * never counts two of them towards min_servers. Undefined (a configured server) = its own
+   * operator: the user chose the list and vouches for its independence.
+   */
+  operator?: string;
+}
+
+/** A built-in list entry: the address and who runs it. */
+export interface BuiltinServer {
+  url: string;
+  operator: string;
+}
+
+/** The operator a session counts as: the label, or the server itself when it has none. */
+export function operatorOf(server: ServerAddress): string {
+  return server.operator ?? server.key;
 }
 
 /** `host:port`, bracketing IPv6 literals, as used for pins and fingerprints. */
@@ -61,31 +78,63 @@ export function parseServerUrl(text: string): ServerAddress {
  * Built-in servers (reference electrum-nmc.md §1.7: Electrum-NMC's servers.json at e72f830 and
  * the liveness check of namecoin/electrum-nmc#389, 2026-03). The two that answered come first;
  * they are ONE machine under two names, so with the defaults a second independent opinion only
- * exists when one of the others is up: operators who care configure their own list.
+ * exists when a server of another operator is up: operators who care configure their own list.
  * Only TLS: every public Namecoin server offers it and plain TCP would let any on-path router
  * rewrite the name state.
+ *
+ * `operator` groups entries that are one party's machines, so that two of them never count as
+ * two opinions. Groupings, each from §1.7:
+ * - 'bitcoins.sk': nmc.bitcoins.sk, nmc2.bitcoins.sk and 46.229.238.187. #389 found
+ *   46.229.238.187:57002 and nmc2.bitcoins.sk:57002 to be the same host; nmc.bitcoins.sk is
+ *   the same domain, so the same owner.
+ * - 'dotbit.zone': electrumx1-4.nmc.dotbit.zone, four numbered names under one domain.
+ * - 'ovh-198.50.223': 198.50.223.25 and .27. servers.json lists .25-.28 as one numbered block
+ *   with IPv6 twins that embed the IPv4 address (2607:5300:203:7ac5:198:50:223:x, in OVH's
+ *   2607:5300::/32), all at protocol 1.4.3: one operator's consecutive addresses. Only .25/.27,
+ *   the two ElectrumX's own PEERS keeps, are built in.
+ * - le-space.de, namebrow.se, ulrichard.ch: nothing links them to anyone else: each its own.
+ * The rest are the candidates proposed in electrum-nmc PR #390 (open), a commenter there
+ * (ethicnology) and spesmilo/electrumx#258 (stackwallet). They were NOT checked from here
+ * (this project never contacts public servers in tests); each counts as its own operator since
+ * the reference links none of them (they share a PR and a software version, ElectrumX 1.16.0,
+ * which the bitcoins.sk host runs too: no sign of one operator). relay.testls.bit is left out: a
+ * .bit name needs Namecoin DNS to resolve, which a router fetching Namecoin data does not have.
  */
-const MAINNET_DEFAULTS = [
-  'tls://nmc2.bitcoins.sk:57002',
-  'tls://46.229.238.187:57002',
-  'tls://electrumx1.nmc.dotbit.zone:50002',
-  'tls://electrumx2.nmc.dotbit.zone:50002',
-  'tls://electrumx3.nmc.dotbit.zone:50002',
-  'tls://electrumx4.nmc.dotbit.zone:50002',
-  'tls://nmc.bitcoins.sk:50002',
-  'tls://electrum-nmc.le-space.de:50002',
-  'tls://electrum.namebrow.se:50002',
-  'tls://ulrichard.ch:50006',
-  'tls://198.50.223.25:50002',
-  'tls://198.50.223.27:50002',
+const MAINNET_DEFAULTS: readonly BuiltinServer[] = [
+  { url: 'tls://nmc2.bitcoins.sk:57002', operator: 'bitcoins.sk' },
+  { url: 'tls://46.229.238.187:57002', operator: 'bitcoins.sk' },
+  { url: 'tls://electrumx1.nmc.dotbit.zone:50002', operator: 'dotbit.zone' },
+  { url: 'tls://electrumx2.nmc.dotbit.zone:50002', operator: 'dotbit.zone' },
+  { url: 'tls://electrumx3.nmc.dotbit.zone:50002', operator: 'dotbit.zone' },
+  { url: 'tls://electrumx4.nmc.dotbit.zone:50002', operator: 'dotbit.zone' },
+  { url: 'tls://nmc.bitcoins.sk:50002', operator: 'bitcoins.sk' },
+  { url: 'tls://electrum-nmc.le-space.de:50002', operator: 'le-space.de' },
+  { url: 'tls://electrum.namebrow.se:50002', operator: 'namebrow.se' },
+  { url: 'tls://ulrichard.ch:50006', operator: 'ulrichard.ch' },
+  { url: 'tls://198.50.223.25:50002', operator: 'ovh-198.50.223' },
+  { url: 'tls://198.50.223.27:50002', operator: 'ovh-198.50.223' },
+  // Proposed, not checked from here (see above).
+  { url: 'tls://electrumx.testls.space:50002', operator: 'testls.space' },
+  { url: 'tls://162.212.154.52:50002', operator: '162.212.154.52' },
+  { url: 'tls://23.158.233.10:50002', operator: '23.158.233.10' },
+  { url: 'tls://electrum.nmc.ethicnology.com:50002', operator: 'ethicnology.com' },
+  { url: 'tls://namecoin.stackwallet.com:57002', operator: 'stackwallet.com' },
 ];
 
-export const DEFAULT_SERVERS: Readonly<Record<'mainnet' | 'testnet' | 'regtest', readonly string[]>> = {
+/** The built-in lists with operator labels. */
+export const BUILTIN_SERVERS: Readonly<Record<'mainnet' | 'testnet' | 'regtest', readonly BuiltinServer[]>> = {
   mainnet: MAINNET_DEFAULTS,
   // Electrum-NMC's servers_testnet.json is empty: there is no public testnet server.
   testnet: [],
   // servers_regtest.json: a local ElectrumX.
-  regtest: ['tcp://127.0.0.1:51001'],
+  regtest: [{ url: 'tcp://127.0.0.1:51001', operator: 'local' }],
+};
+
+/** The built-in lists' URLs. */
+export const DEFAULT_SERVERS: Readonly<Record<'mainnet' | 'testnet' | 'regtest', readonly string[]>> = {
+  mainnet: BUILTIN_SERVERS.mainnet.map((s) => s.url),
+  testnet: BUILTIN_SERVERS.testnet.map((s) => s.url),
+  regtest: BUILTIN_SERVERS.regtest.map((s) => s.url),
 };
 
 /** Genesis block hashes (reference namecoin.md §3), checked against `server.features`. */
@@ -97,19 +146,21 @@ export const GENESIS_HASHES: Readonly<Record<'mainnet' | 'testnet' | 'regtest', 
 };
 
 /**
- * The configured list, or the network's defaults when none is configured. A server listed twice
- * (same host:port, whatever the scheme) is kept once: it must not count as two opinions when
- * min_servers asks for agreement. Aliases (a name and its IP) cannot be told apart here.
+ * The configured list, or the network's built-in list (with operator labels) when none is
+ * configured. A server listed twice (same host:port, whatever the scheme) is kept once: it must
+ * not count as two opinions when min_servers asks for agreement. Aliases in a configured list
+ * (a name and its IP) cannot be told apart here: the user's list is the user's call. `builtin`
+ * replaces the network's built-in list (tests, which must not contact the public servers).
  */
-export function resolveServers(configured: readonly string[] | undefined, network: string): ServerAddress[] {
+export function resolveServers(configured: readonly string[] | undefined, network: string, builtin?: readonly BuiltinServer[]): ServerAddress[] {
   if (configured && configured.length > 0) {
     const seen = new Set<string>();
     return configured.map(parseServerUrl).filter((s) => !seen.has(s.key) && (seen.add(s.key), true));
   }
-  const defaults = (DEFAULT_SERVERS as Record<string, readonly string[] | undefined>)[network];
+  const defaults = builtin ?? (BUILTIN_SERVERS as Record<string, readonly BuiltinServer[] | undefined>)[network];
   if (defaults === undefined) throw new ChainError('bad-url', `unknown network '${network}': expected mainnet, testnet or regtest`);
   if (defaults.length === 0) {
     throw new ChainError('no-server', `there is no public Electrum-NMC server for ${network}: set the 'server' option`);
   }
-  return defaults.map(parseServerUrl);
+  return defaults.map((d) => ({ ...parseServerUrl(d.url), operator: d.operator }));
 }
