@@ -174,7 +174,9 @@ async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
+// Chromium, the real rpcd plugin and the CLI all start processes: on a loaded 2-core CI a page
+// step can take seconds, so waits are generous and bounds are relative to the 3 s stand-in run.
+describe.runIf(haveChromium)('LuCI status page in headless Chromium', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     server = createServer(handle);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -250,10 +252,10 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     await page.waitForSelector('#nmcddns-busy:has-text("Update running")');
     // The run takes 3 s; the page learns its outcome by re-reading status, not from update.
     // (Browser-side code as strings: this file is type-checked without the DOM library.)
-    await page.waitForFunction(`document.querySelector('tr[data-field="action"] > td:last-child')?.textContent === 'updated'`, null, { timeout: 15_000 });
+    await page.waitForFunction(`document.querySelector('tr[data-field="action"] > td:last-child')?.textContent === 'updated'`, null, { timeout: 60_000 });
     const update = ubusCalls.filter((c) => c.method === 'update');
     expect(update).toHaveLength(1);
-    expect(update[0]!.ms).toBeLessThan(1000);
+    expect(update[0]!.ms).toBeLessThan(3000); // returned before the 3 s run could have finished
     const reads = ubusCalls.filter((c) => c.method === 'status' && c.at > update[0]!.at);
     expect(reads.length).toBeGreaterThanOrEqual(2); // at least once while running, once after
     expect(ubusCalls.filter((c) => c.method === 'status').length).toBeGreaterThan(statusReadsBefore);
@@ -312,7 +314,7 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     // The page re-read status after keygen: the hot address is there now, and the key button
     // became "Show setup" (a second keygen would only be refused).
     await page.click('#modal_overlay .modal button');
-    await page.waitForFunction(`document.querySelector('tr[data-field="hotAddress"] > td:last-child')?.textContent === ${JSON.stringify(setup.hotAddress)}`, null, { timeout: 5000 });
+    await page.waitForFunction(`document.querySelector('tr[data-field="hotAddress"] > td:last-child')?.textContent === ${JSON.stringify(setup.hotAddress)}`, null, { timeout: 30_000 });
     expect(await page.$('#nmcddns-keygen')).toBeNull();
     await page.click('#nmcddns-setup');
     await page.waitForSelector('body.modal-overlay-active');
@@ -425,7 +427,7 @@ describe.runIf(haveChromium)('LuCI status page in headless Chromium', () => {
     writeFileSync(broken, `#!/bin/sh\n[ "$1" = update ] && exit 0\necho "nmcddns: option name: 'example' is not valid; expected a dd/ name" >&2\nexit 2\n`, { mode: 0o755 });
     cliBin = broken;
     await page.click('#nmcddns-update');
-    await page.waitForSelector('#notifications .alert-message.danger', { timeout: 10_000 });
+    await page.waitForSelector('#notifications .alert-message.danger', { timeout: 30_000 });
     expect(await page.innerText('#notifications')).toContain("The run cannot be followed: nmcddns: option name: 'example' is not valid");
     expect(await page.innerText('#nmcddns-error')).toContain("option name: 'example' is not valid");
     expect(await page.innerText('#nmcddns-busy')).toBe('');
