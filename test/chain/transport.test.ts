@@ -1,9 +1,9 @@
 // The Electrum transport against real loopback servers: negotiation, pipelining, typed
 // errors, and every hostile behaviour ending within its timeout with a clear error.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connectElectrum, ElectrumClient } from '../../src/chain/electrum.ts';
 import { ChainError, ServerError } from '../../src/chain/errors.ts';
 import { connectAll, connectFirst } from '../../src/chain/failover.ts';
@@ -26,8 +26,15 @@ async function serve(opts: Parameters<typeof startLineServer>[0]): Promise<LineS
   return s;
 }
 
+const pinDirs: string[] = [];
+afterAll(() => {
+  for (const d of pinDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function tmpPins(): string {
-  return join(mkdtempSync(join(tmpdir(), 'nmcddns-pins-')), 'pins.json');
+  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-pins-'));
+  pinDirs.push(dir);
+  return join(dir, 'pins.json');
 }
 
 /** Poll `check` until it holds or `ms` pass: waits for an event without betting on its timing. */
