@@ -2,6 +2,7 @@
 // broadcast → status. This is the only file that knows the order; every step is a module of its
 // own, and the network-facing ones come in through `RunPorts` so the order can be exercised
 // against the simulator and, on the router, against the real servers and netifd.
+import type { AgreedNameState as ChainNameState } from './chain/agree.ts';
 import type { Config } from './config/schema.ts';
 import { decide, type ChainView, type Decision } from './decide/decide.ts';
 import { renewalMayBeDue } from './decide/expiry.ts';
@@ -26,35 +27,14 @@ export const EXIT = {
   unreachable: 7,
 } as const;
 
-export interface PendingView {
-  txid: string;
-  value: string;
-  fee: number;
-  vsize: number;
-  feeRate: number;
-  /**
-   * The coins it spends, to spend again in a replacement (listunspent no longer shows them
-   * while it is in the mempool): the name coin (null if the servers' answer did not show it)
-   * and its plain inputs at the hot address.
-   */
-  nameInput: Coin | null;
-  feeInputs: Coin[];
-}
-
-/** The name state the servers agree on: what the run needs from src/chain. */
-export interface AgreedNameState {
-  tipHeight: number;
-  nameCoin: (Coin & { height: number; nameValue: string }) | null;
-  confirmed: { txid: string; vout: number; height: number; value: string } | null;
-  expiresIn: number | null;
-  expired: boolean;
-  pending: PendingView | null;
-  feeCoins: (Coin & { height: number })[];
-  /** sat/vB the servers suggest (estimate floored at the relay minimum). */
-  feeRate: number;
-  /** The servers that agreed. */
-  servers: string[];
-}
+/**
+ * The name state the servers agree on: the part of src/chain's answer the run reads (a narrower
+ * port, so the pipeline can be driven by a stand-in without a whole chain answer).
+ */
+export type AgreedNameState = Pick<
+  ChainNameState,
+  'tipHeight' | 'nameCoin' | 'confirmed' | 'expiresIn' | 'expired' | 'pending' | 'feeCoins' | 'feeRate' | 'servers'
+>;
 
 export interface BroadcastReport {
   /** At least one server accepted the transaction with the right txid. */
