@@ -2,25 +2,14 @@
 // public Namecoin Electrum servers are few and every router polls them. Dead candidates are
 // replaced by the next ones in order, the run deadline bounds the search, and the built-in list
 // is tried in a fresh random order each run.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ChainError } from '../../src/chain/errors.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectEnough, shuffleServers } from '../../src/chain/failover.ts';
 import { PinStore } from '../../src/chain/pins.ts';
 import { DEFAULT_SERVERS, parseServerUrl, type ServerAddress } from '../../src/chain/servers.ts';
 import { candidateServers, openChain, type ChainSessions, type ChainSettings } from '../../src/chain/session.ts';
 import { hotKeyFromWif, hotScript } from '../../src/sign/keys.ts';
-import { getNetwork } from '../../src/sign/network.ts';
 import { startSimulator, type Simulator } from '../sim/index.ts';
-
-const regtest = getNetwork('regtest');
-const HOT = hotScript(hotKeyFromWif('cTcpidRjJoBS9sh4VHjGDygfhgWiDDYvknPiY7Xxf7jxmJazB7D1', regtest, 'p2wpkh'));
-const NAME = 'dd/example';
-const query = { name: NAME, hotScript: HOT, network: regtest };
-// Generous for the simulator on a busy 2-core machine; the deadline test shortens them.
-const FAST = { connectTimeoutMs: 2000, requestTimeoutMs: 5000, pingIntervalMs: 0, runTimeoutMs: 20_000 };
+import { chainError, FAST, holdExample, query, regtest, tempPinFiles } from './helpers.ts';
 
 const sims: Simulator[] = [];
 const chains: ChainSessions[] = [];
@@ -32,35 +21,20 @@ afterEach(async () => {
 /** `n` servers on one chain holding dd/example at the hot address with a fee coin. */
 async function servers(n: number): Promise<Simulator[]> {
   const first = await startSimulator();
-  first.chain.registerName(NAME, '{"ip":"192.0.2.1"}', HOT);
-  first.chain.fund(HOT, 100_000_000, { confirm: true });
+  holdExample(first);
   const out = [first];
   for (let i = 1; i < n; i++) out.push(await startSimulator({ chain: first.chain }));
   sims.push(...out);
   return out;
 }
 
-const pinDirs: string[] = [];
-afterAll(() => {
-  for (const d of pinDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const pinFile = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-enough-'));
-  pinDirs.push(dir);
-  return join(dir, 'pins.json');
-};
+const pinFile = tempPinFiles('nmcddns-enough-');
 const connections = (list: readonly Simulator[]): number[] => list.map((s) => s.stats.connections);
 
 async function open(list: readonly Simulator[], minServers: number, extra: Partial<ChainSettings> = {}): Promise<ChainSessions> {
   const chain = await openChain({ network: 'regtest', servers: list.map((s) => s.url), minServers, pinFile: pinFile(), transport: FAST, ...extra });
   chains.push(chain);
   return chain;
-}
-
-async function chainError(p: Promise<unknown>): Promise<ChainError> {
-  const e = await p.then(() => { throw new Error('expected a ChainError'); }, (x: unknown) => x);
-  expect(e).toBeInstanceOf(ChainError);
-  return e as ChainError;
 }
 
 describe('openChain opens min_servers sessions, no more', () => {

@@ -2,22 +2,11 @@
 // of them towards min_servers. Real sockets to simulators on loopback, injected as the built-in
 // list with operator labels (`builtin`), so no public server is ever contacted. A configured
 // list carries no labels: each of its servers counts, as before.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ChainError } from '../../src/chain/errors.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BUILTIN_SERVERS, DEFAULT_SERVERS, operatorOf, parseServerUrl, resolveServers, type BuiltinServer, type ServerAddress } from '../../src/chain/servers.ts';
 import { candidateServers, openChain, type ChainSessions, type ChainSettings } from '../../src/chain/session.ts';
-import { hotKeyFromWif, hotScript } from '../../src/sign/keys.ts';
-import { getNetwork } from '../../src/sign/network.ts';
 import { startSimulator, type Simulator } from '../sim/index.ts';
-
-const regtest = getNetwork('regtest');
-const HOT = hotScript(hotKeyFromWif('cTcpidRjJoBS9sh4VHjGDygfhgWiDDYvknPiY7Xxf7jxmJazB7D1', regtest, 'p2wpkh'));
-const NAME = 'dd/example';
-const query = { name: NAME, hotScript: HOT, network: regtest };
-const FAST = { connectTimeoutMs: 2000, requestTimeoutMs: 5000, pingIntervalMs: 0, runTimeoutMs: 20_000 };
+import { chainError, FAST, holdExample, query, tempPinFiles } from './helpers.ts';
 
 const sims: Simulator[] = [];
 const chains: ChainSessions[] = [];
@@ -26,21 +15,12 @@ afterEach(async () => {
   for (const s of sims.splice(0)) await s.close();
 });
 
-const pinDirs: string[] = [];
-afterAll(() => {
-  for (const d of pinDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const pinFile = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-operators-'));
-  pinDirs.push(dir);
-  return join(dir, 'pins.json');
-};
+const pinFile = tempPinFiles('nmcddns-operators-');
 
 /** One simulator per label, all on one chain holding dd/example with a fee coin; keyed by label. */
 async function world(...labels: string[]): Promise<Record<string, Simulator>> {
   const first = await startSimulator();
-  first.chain.registerName(NAME, '{"ip":"192.0.2.1"}', HOT);
-  first.chain.fund(HOT, 100_000_000, { confirm: true });
+  holdExample(first);
   sims.push(first);
   const out: Record<string, Simulator> = { [labels[0]!]: first };
   for (const label of labels.slice(1)) {
@@ -63,12 +43,6 @@ async function open(w: Record<string, Simulator>, minServers: number, extra: Par
   const chain = await openChain({ network: 'regtest', minServers, pinFile: pinFile(), transport: FAST, builtin: builtinOf(w), ...extra });
   chains.push(chain);
   return chain;
-}
-
-async function chainError(p: Promise<unknown>): Promise<ChainError> {
-  const e = await p.then(() => { throw new Error('expected a ChainError'); }, (x: unknown) => x);
-  expect(e).toBeInstanceOf(ChainError);
-  return e as ChainError;
 }
 
 const PERMUTATIONS = [

@@ -1,31 +1,22 @@
 // The chain client against the project's ElectrumX regtest simulator (test/sim/) over real TCP
 // and TLS sockets: a whole lookup → sign → broadcast → mine cycle, TLS pinning, every fault
 // knob, and servers that lie — each ending in time, failing over or refusing to act.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectElectrum, type ElectrumClient } from '../../src/chain/electrum.ts';
-import { ChainError } from '../../src/chain/errors.ts';
+import type { ChainError } from '../../src/chain/errors.ts';
 import { connectFirst } from '../../src/chain/failover.ts';
 import { assertUpdatable, lookupNameState } from '../../src/chain/namestate.ts';
 import { PinStore } from '../../src/chain/pins.ts';
 import { parseServerUrl } from '../../src/chain/servers.ts';
 import { openChain, type ChainSessions } from '../../src/chain/session.ts';
 import { hotKeyFromWif, hotScript, hotAddress } from '../../src/sign/keys.ts';
-import { getNetwork } from '../../src/sign/network.ts';
 import { buildNameUpdate } from '../../src/sign/update.ts';
 import { replacementPolicy } from '../../src/decide/fees.ts';
 import { makeSelfSignedCert, startSimulator, type Simulator } from '../sim/index.ts';
+import { chainError, FAST, holdExample, HOT, key, NAME, query, regtest, tempPinFiles } from './helpers.ts';
 
-const regtest = getNetwork('regtest');
-const key = hotKeyFromWif('cTcpidRjJoBS9sh4VHjGDygfhgWiDDYvknPiY7Xxf7jxmJazB7D1', regtest, 'p2wpkh');
 const other = hotKeyFromWif('cTM6CN9jmW8iVyXNxwfcKm2MGSc3f2RFxPwxxsXb9KQ755WrMNBw', regtest, 'p2wpkh');
-const HOT = hotScript(key);
-const NAME = 'dd/example';
-const query = { name: NAME, hotScript: HOT, network: regtest };
-// Generous enough for the simulator's signature checks (bitcore) on a busy 2-core machine.
-const FAST = { connectTimeoutMs: 2000, requestTimeoutMs: 5000, pingIntervalMs: 0, runTimeoutMs: 20_000 };
 // For the fault cases: short, so that "ends within its timeout" is measurable, yet long enough
 // that the healthy server's replies (the failover target, the other methods mid-session) never
 // hit it on a busy 2-core machine: 500 ms did (timeouts where a good reply was expected).
@@ -54,20 +45,11 @@ async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Sim
 /** A simulator with dd/example at the hot address and one 1 NMC fee coin. */
 async function world(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
   const s = await sim(opts);
-  s.chain.registerName(NAME, '{"ip":"192.0.2.1"}', HOT);
-  s.chain.fund(HOT, 100_000_000, { confirm: true });
+  holdExample(s);
   return s;
 }
 
-const pinDirs: string[] = [];
-afterAll(() => {
-  for (const d of pinDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function pinFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-simpins-'));
-  pinDirs.push(dir);
-  return join(dir, 'pins.json');
-}
+const pinFile = tempPinFiles('nmcddns-simpins-');
 
 async function client(s: Simulator, extra: Parameters<typeof connectElectrum>[1] = {}): Promise<ElectrumClient> {
   const c = await connectElectrum(parseServerUrl(s.url), { ...FAST, pins: new PinStore({ file: pinFile() }), ...extra });
@@ -79,12 +61,6 @@ async function chainOf(servers: Simulator[], minServers: number): Promise<ChainS
   const chain = await openChain({ network: 'regtest', servers: servers.map((s) => s.url), minServers, pinFile: pinFile(), transport: FAST });
   closers.push(chain);
   return chain;
-}
-
-async function chainError(p: Promise<unknown>): Promise<ChainError> {
-  const e = await p.then(() => { throw new Error('expected a ChainError'); }, (x: unknown) => x);
-  expect(e).toBeInstanceOf(ChainError);
-  return e as ChainError;
 }
 
 function sign(state: Awaited<ReturnType<ChainSessions['lookup']>>, value: string) {

@@ -1,9 +1,7 @@
 // The Electrum transport against real loopback servers: negotiation, pipelining, typed
 // errors, and every hostile behaviour ending within its timeout with a clear error.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectElectrum, ElectrumClient } from '../../src/chain/electrum.ts';
 import { ChainError, ServerError } from '../../src/chain/errors.ts';
 import { connectAll, connectFirst } from '../../src/chain/failover.ts';
@@ -11,6 +9,7 @@ import { parseFingerprintList, PinStore } from '../../src/chain/pins.ts';
 import { GENESIS_HASHES, parseServerUrl } from '../../src/chain/servers.ts';
 import { VERSION } from '../../src/version.ts';
 import { makeSelfSignedCert } from '../sim/certs.ts';
+import { tempPinFiles } from './helpers.ts';
 import { deadPort, electrumHandler, startLineServer, type LineServer } from './loopback.ts';
 
 const servers: LineServer[] = [];
@@ -26,16 +25,7 @@ async function serve(opts: Parameters<typeof startLineServer>[0]): Promise<LineS
   return s;
 }
 
-const pinDirs: string[] = [];
-afterAll(() => {
-  for (const d of pinDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tmpPins(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nmcddns-pins-'));
-  pinDirs.push(dir);
-  return join(dir, 'pins.json');
-}
+const tmpPins = tempPinFiles('nmcddns-pins-');
 
 /** Poll `check` until it holds or `ms` pass: waits for an event without betting on its timing. */
 async function until(check: () => boolean, ms = 10_000): Promise<boolean> {
