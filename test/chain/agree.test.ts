@@ -9,6 +9,7 @@ import { parseServerUrl } from '../../src/chain/servers.ts';
 import { hexToBytes } from '../../src/sign/bytes.ts';
 import { getNetwork } from '../../src/sign/network.ts';
 import { readFixtureJson } from '../helpers/fixtures.ts';
+import { thrownBy } from '../helpers/thrown.ts';
 import type { LineServer } from './loopback.ts';
 import { startRecordedServer, type RecordedView } from './recorded.ts';
 
@@ -32,15 +33,7 @@ function state(server: string, over: Partial<NameState> = {}): NameState {
   };
 }
 
-function fails(fn: () => unknown): ChainError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChainError);
-    return e as ChainError;
-  }
-  throw new Error('expected a ChainError');
-}
+const fails = (fn: () => unknown): ChainError => thrownBy(ChainError, fn);
 
 describe('agreeNameStates', () => {
   it('agrees: highest tip, fee coins every server lists, highest rates', () => {

@@ -5,10 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect } from 'vitest';
+import { afterAll } from 'vitest';
 import { ChainError } from '../../src/chain/errors.ts';
 import { hotKeyFromWif, hotScript } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
+import { rejectedWith } from '../helpers/thrown.ts';
 import type { Simulator } from '../sim/index.ts';
 
 export const regtest = getNetwork('regtest');
@@ -42,8 +43,4 @@ export function tempPinFiles(prefix: string): () => string {
 }
 
 /** Awaits `p`, expects it to reject with a ChainError and returns that error. */
-export async function chainError(p: Promise<unknown>): Promise<ChainError> {
-  const e = await p.then(() => { throw new Error('expected a ChainError'); }, (x: unknown) => x);
-  expect(e).toBeInstanceOf(ChainError);
-  return e as ChainError;
-}
+export const chainError = (p: Promise<unknown>): Promise<ChainError> => rejectedWith(ChainError, p);

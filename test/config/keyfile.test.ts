@@ -6,6 +6,7 @@ import { KeyError } from '../../src/config/errors.ts';
 import { createKeyFile, loadHotKey } from '../../src/config/keyfile.ts';
 import { hotAddress } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
+import { thrownBy } from '../helpers/thrown.ts';
 
 const regtest = getNetwork('regtest');
 const ROOT = mkdtempSync(join(tmpdir(), 'nmcddns-key-'));
@@ -13,15 +14,7 @@ afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
 const tmp = () => mkdtempSync(join(ROOT, 'k-'));
 const KEY1_WIF = 'cTcpidRjJoBS9sh4VHjGDygfhgWiDDYvknPiY7Xxf7jxmJazB7D1';
 
-function errorOf(f: () => unknown): KeyError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyError);
-    return e as KeyError;
-  }
-  throw new Error('expected a KeyError');
-}
+const errorOf = (f: () => unknown): KeyError => thrownBy(KeyError, f);
 
 describe('hot key file', () => {
   it('reads wpkh(WIF) and pkh(WIF) of mode 0600 to the fixture addresses of key1 (fixtures/README.md)', () => {
