@@ -2,13 +2,14 @@
 // loopback (TLS, pinned by fingerprint in the config), a throw-away hot key in a temp dir, the
 // dd/ name registered to it, fee coins, and a JSON config. `run()` starts the real
 // dist/nmcddns.mjs as a child process (asynchronously: the simulator answers from this process).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKeyFile, generateHotKey, hotAddress, hotScript, type AddressType, type HotKey } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
+import { runNode, type NodeRun } from '../helpers/child.ts';
 import { startSimulator, type SimChain, type Simulator } from '../sim/index.ts';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -18,11 +19,7 @@ export const ADDR_A = '81.2.69.142';
 export const ADDR_B = '81.2.69.160';
 export const ADDR_C = '81.2.69.192';
 
-export interface RunOutput {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+export interface RunOutput extends NodeRun {
   json: any;
 }
 
@@ -99,26 +96,17 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
   const write = () => writeFileSync(configPath, JSON.stringify(config, null, 1));
   write();
 
-  const run = (args: string[], runOpts: { onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunOutput> =>
-    new Promise((resolvePromise, reject) => {
-      const withConfig = args.includes('--config') ? args : ['--config', configPath, ...args];
-      const child = spawn(process.execPath, [BUNDLE, ...withConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        let json: any;
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-        resolvePromise({ code, signal, stdout, stderr, json });
-      });
-      runOpts.onSpawn?.(child);
-    });
+  const run = async (args: string[], runOpts: { onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunOutput> => {
+    const withConfig = args.includes('--config') ? args : ['--config', configPath, ...args];
+    const out = await runNode(BUNDLE, withConfig, runOpts.onSpawn);
+    let json: any;
+    try {
+      json = JSON.parse(out.stdout);
+    } catch {
+      json = undefined;
+    }
+    return { ...out, json };
+  };
 
   return {
     dir,

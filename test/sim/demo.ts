@@ -6,13 +6,13 @@
 //   2. update  → unchanged: nothing is sent (a same value is never paid for twice)
 //   3. the WAN address changes, update → publishes the new one
 // After each step a block is mined and the value on chain is printed.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKeyFile, generateHotKey, hotAddress, hotScript } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
+import { runNode } from '../helpers/child.ts';
 import { startSimulator } from './index.ts';
 
 // Bundled to .build/demo.mjs (build.mjs --demo) or run from test/sim/: the repo root is the
@@ -41,22 +41,13 @@ interface CliResult {
   stderr: string;
 }
 
-function runCli(bundle: string, args: string[]): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      try {
-        done({ code, json: JSON.parse(out) as CliResult['json'], stderr: err });
-      } catch {
-        fail(new Error(`nmcddns printed no JSON (exit ${code}):\n${out}\n${err}`));
-      }
-    });
-  });
+async function runCli(bundle: string, args: string[]): Promise<CliResult> {
+  const { code, stdout, stderr } = await runNode(bundle, args);
+  try {
+    return { code, json: JSON.parse(stdout) as CliResult['json'], stderr };
+  } catch {
+    throw new Error(`nmcddns printed no JSON (exit ${code}):\n${stdout}\n${stderr}`);
+  }
 }
 
 async function main(): Promise<void> {
