@@ -21,26 +21,36 @@ const baseOpts = {
   timeoutMs: 3000,
 };
 
-describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', ['ip', 'nft', 'miniupnpd'], () => {
-  const topo = new Topology(uniquePrefix('c'));
-  let driver = '';
+/**
+ * The lab of one describe block: a fresh topology (client, gateway running miniupnpd, ISP)
+ * built before its tests with the netif driver bundled into it, torn down after them.
+ * `driver` is set once the lab is up.
+ */
+function miniupnpdLab(prefix: string, opts: Parameters<Topology['create']>[0]): { topo: Topology; driver: string } {
+  const lab = { topo: new Topology(uniquePrefix(prefix)), driver: '' };
   beforeAll(async () => {
-    driver = await bundleDriver(topo.dir);
-    await topo.create({ wan: '100.64.10.2/24', isp: '100.64.10.1', secure: true });
+    lab.driver = await bundleDriver(lab.topo.dir);
+    await lab.topo.create(opts);
   });
-  afterAll(() => topo.destroy());
+  afterAll(() => lab.topo.destroy());
+  return lab;
+}
+
+describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', ['ip', 'nft', 'miniupnpd'], () => {
+  const lab = miniupnpdLab('c', { wan: '100.64.10.2/24', isp: '100.64.10.1', secure: true });
+  const { topo } = lab;
 
   it('SSDP finds the IGD (unicast to the gateway + multicast out of eth0), IGDv2 description', async () => {
-    const d = await inNs<{ location: string; from: string; server: string }[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, gateway: LAN_GW, windowMs: 2500, mx: 2 });
+    const d = await inNs<{ location: string; from: string; server: string }[]>(topo.cli, lab.driver, 'discover', { localAddress: LAN_CLIENT, gateway: LAN_GW, windowMs: 2500, mx: 2 });
     expect(d.ok, d.error).toBe(true);
     expect(d.result?.[0]).toMatchObject({ location: LOCATION, from: LAN_GW });
     expect(d.result?.[0]?.server).toMatch(/MiniUPnPd\/2\./);
     // Each path alone reaches it: multicast out of eth0 only, and unicast to the gateway only.
-    const mc = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2500, mx: 1 });
+    const mc = await inNs<{ location: string }[]>(topo.cli, lab.driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2500, mx: 1 });
     expect(mc.result?.map((r) => r.location)).toEqual([LOCATION]);
-    const uc = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, gateway: LAN_GW, multicast: false, windowMs: 2500, mx: 1 });
+    const uc = await inNs<{ location: string }[]>(topo.cli, lab.driver, 'discover', { localAddress: LAN_CLIENT, gateway: LAN_GW, multicast: false, windowMs: 2500, mx: 1 });
     expect(uc.result?.map((r) => r.location)).toEqual([LOCATION]);
-    const desc = await inNs<{ deviceType: string; connection: { serviceType: string; controlURL: string } }>(topo.cli, driver, 'describe', { location: LOCATION });
+    const desc = await inNs<{ deviceType: string; connection: { serviceType: string; controlURL: string } }>(topo.cli, lab.driver, 'describe', { location: LOCATION });
     expect(desc.ok, desc.error).toBe(true);
     expect(desc.result?.deviceType).toMatch(/^urn:schemas-upnp-org:device:InternetGatewayDevice:[12]$/);
     expect(desc.result?.connection.serviceType).toMatch(/^urn:schemas-upnp-org:service:WANIPConnection:[12]$/);
@@ -52,11 +62,11 @@ describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', 
     // router the multicast search's answer is dropped; the unicast one to gw:1900 is "established".
     await sh('ip', ['netns', 'exec', topo.cli, 'nft', '-f', '-'], 'table inet fwtest {\n chain input {\n  type filter hook input priority 0; policy drop;\n  ct state established,related accept\n  iif "lo" accept\n }\n}\n');
     try {
-      const mc = await inNs<unknown[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2000, mx: 1 });
+      const mc = await inNs<unknown[]>(topo.cli, lab.driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2000, mx: 1 });
       expect(mc.result).toEqual([]);
-      const both = await inNs<ReachabilityVerdict>(topo.cli, driver, 'check', { ...baseOpts, ports: [{ proto: 'tcp', port: 8443 }] });
+      const both = await inNs<ReachabilityVerdict>(topo.cli, lab.driver, 'check', { ...baseOpts, ports: [{ proto: 'tcp', port: 8443 }] });
       expect(both.result?.ipv4.reason).toMatch(/upstream IGD .* reports no external address/);
-      const pmp = await inNs<{ resultCode: number }>(topo.cli, driver, 'natpmpExternal', { gateway: LAN_GW });
+      const pmp = await inNs<{ resultCode: number }>(topo.cli, lab.driver, 'natpmpExternal', { gateway: LAN_GW });
       expect(pmp.result?.resultCode).toBe(3);
     } finally {
       await sh('ip', ['netns', 'exec', topo.cli, 'nft', 'delete', 'table', 'inet', 'fwtest']);
@@ -66,26 +76,26 @@ describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', 
   it("multicast leaves through the WAN device, not the kernel's default: a decoy IGD on another device is never asked", async () => {
     await topo.addDecoy();
     // Control: searching from the decoy's side finds it, so it does answer.
-    const control = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: '10.9.0.1', windowMs: 1500, mx: 1 });
+    const control = await inNs<{ location: string }[]>(topo.cli, lab.driver, 'discover', { localAddress: '10.9.0.1', windowMs: 1500, mx: 1 });
     expect(control.result?.map((r) => r.location)).toEqual(['http://10.9.0.2:5000/decoy.xml']);
-    const wan = await inNs<{ location: string }[]>(topo.cli, driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2500, mx: 1 });
+    const wan = await inNs<{ location: string }[]>(topo.cli, lab.driver, 'discover', { localAddress: LAN_CLIENT, windowMs: 2500, mx: 1 });
     expect(wan.result?.map((r) => r.location)).toEqual([LOCATION]);
   });
 
   it('the IGD says Connected but has no external address', async () => {
-    const r = await inNs<{ status: { status: string }; external: string }>(topo.cli, driver, 'status', { location: LOCATION });
+    const r = await inNs<{ status: { status: string }; external: string }>(topo.cli, lab.driver, 'status', { location: LOCATION });
     expect(r.ok, r.error).toBe(true);
     expect(r.result).toMatchObject({ status: { status: 'Connected' }, external: '' });
   });
 
   it('NAT-PMP answers result 3 with 0.0.0.0', async () => {
-    const r = await inNs<{ resultCode: number; externalAddress: string }>(topo.cli, driver, 'natpmpExternal', { gateway: LAN_GW });
+    const r = await inNs<{ resultCode: number; externalAddress: string }>(topo.cli, lab.driver, 'natpmpExternal', { gateway: LAN_GW });
     expect(r.ok, r.error).toBe(true);
     expect(r.result).toMatchObject({ resultCode: 3, externalAddress: '0.0.0.0' });
   });
 
   it('verdict: CGNAT detected, IPv4 not published, nothing mapped', async () => {
-    const r = await inNs<ReachabilityVerdict>(topo.cli, driver, 'check', { ...baseOpts, ports: [{ proto: 'tcp', port: 8443 }] });
+    const r = await inNs<ReachabilityVerdict>(topo.cli, lab.driver, 'check', { ...baseOpts, ports: [{ proto: 'tcp', port: 8443 }] });
     expect(r.ok, r.error).toBe(true);
     const v = r.result as ReachabilityVerdict;
     expect(v.ipv4.address).toBeNull();
@@ -97,13 +107,8 @@ describeWithPrereqs('netif against real miniupnpd: CGNAT-like WAN 100.64.10.2', 
 });
 
 describeWithPrereqs('netif against real miniupnpd: public-like WAN 5.5.5.2, secure mode', ['ip', 'nft', 'miniupnpd'], () => {
-  const topo = new Topology(uniquePrefix('p'));
-  let driver = '';
-  beforeAll(async () => {
-    driver = await bundleDriver(topo.dir);
-    await topo.create({ wan: '5.5.5.2/24', isp: '5.5.5.1', secure: true });
-  });
-  afterAll(() => topo.destroy());
+  const lab = miniupnpdLab('p', { wan: '5.5.5.2/24', isp: '5.5.5.1', secure: true });
+  const { topo } = lab;
 
   const ports = [
     { proto: 'tcp', port: 8443 },
@@ -112,7 +117,7 @@ describeWithPrereqs('netif against real miniupnpd: public-like WAN 5.5.5.2, secu
   let first: ReachabilityVerdict;
 
   it('verdict: reachable via upnp at the external address, both ports mapped to us', async () => {
-    const r = await inNs<ReachabilityVerdict>(topo.cli, driver, 'check', { ...baseOpts, ports, upnpLeaseSeconds: 600 });
+    const r = await inNs<ReachabilityVerdict>(topo.cli, lab.driver, 'check', { ...baseOpts, ports, upnpLeaseSeconds: 600 });
     expect(r.ok, r.error).toBe(true);
     first = r.result as ReachabilityVerdict;
     expect(first.ipv4).toMatchObject({ address: '5.5.5.2', via: 'upnp' });
@@ -130,18 +135,18 @@ describeWithPrereqs('netif against real miniupnpd: public-like WAN 5.5.5.2, secu
 
   it('the next run renews the lease', async () => {
     await new Promise((r) => setTimeout(r, 2200));
-    const before = await inNs<{ leaseSeconds: number }>(topo.cli, driver, 'getEntry', { location: LOCATION, proto: 'tcp', port: 8443 });
+    const before = await inNs<{ leaseSeconds: number }>(topo.cli, lab.driver, 'getEntry', { location: LOCATION, proto: 'tcp', port: 8443 });
     expect(before.ok, before.error).toBe(true);
     expect(before.result?.leaseSeconds).toBeLessThanOrEqual(598);
-    const r = await inNs<ReachabilityVerdict>(topo.cli, driver, 'check', { ...baseOpts, ports, upnpLeaseSeconds: 600 });
+    const r = await inNs<ReachabilityVerdict>(topo.cli, lab.driver, 'check', { ...baseOpts, ports, upnpLeaseSeconds: 600 });
     expect(r.result?.ipv4.via).toBe('upnp');
-    const after = await inNs<{ leaseSeconds: number; internalClient: string }>(topo.cli, driver, 'getEntry', { location: LOCATION, proto: 'tcp', port: 8443 });
+    const after = await inNs<{ leaseSeconds: number; internalClient: string }>(topo.cli, lab.driver, 'getEntry', { location: LOCATION, proto: 'tcp', port: 8443 });
     expect(after.result?.internalClient).toBe(LAN_CLIENT);
     expect(after.result?.leaseSeconds).toBeGreaterThan(before.result?.leaseSeconds as number);
   });
 
   it('secure mode: mapping to another host is refused with 718, and the verdict says so', async () => {
-    const raw = await inNs<{ added: boolean; code: number; message: string }>(topo.cli, driver, 'addMapping', {
+    const raw = await inNs<{ added: boolean; code: number; message: string }>(topo.cli, lab.driver, 'addMapping', {
       location: LOCATION,
       mapping: { proto: 'tcp', externalPort: 9000, internalPort: 9000, internalClient: '192.168.77.20', leaseSeconds: 600, description: 'x' },
     });
@@ -152,7 +157,7 @@ describeWithPrereqs('netif against real miniupnpd: public-like WAN 5.5.5.2, secu
     await sh('ip', ['-n', topo.cli, 'addr', 'add', '192.168.77.20/24', 'dev', 'eth0']);
     const script = `${topo.dir}/addr.sh`;
     await import('node:fs').then((fs) => fs.writeFileSync(script, '#!/bin/sh\necho 192.168.77.20\n', { mode: 0o755 }));
-    const r = await inNs<ReachabilityVerdict>(topo.cli, driver, 'check', { ...baseOpts, ip4Source: 'script', script, ports: [{ proto: 'tcp', port: 9000 }] });
+    const r = await inNs<ReachabilityVerdict>(topo.cli, lab.driver, 'check', { ...baseOpts, ip4Source: 'script', script, ports: [{ proto: 'tcp', port: 9000 }] });
     expect(r.ok, r.error).toBe(true);
     expect(r.result?.ipv4.address).toBeNull();
     expect(r.result?.ipv4.reason).toMatch(/upstream IGD refused to map tcp\/9000 to 192\.168\.77\.20: .*718 ConflictInMappingEntry.*secure mode/);
@@ -162,46 +167,41 @@ describeWithPrereqs('netif against real miniupnpd: public-like WAN 5.5.5.2, secu
   });
 
   it('removeMappings deletes both mappings; the IGD and nftables forget them', async () => {
-    const r = await inNs<{ removed: PortMapping[]; failed: unknown[] }>(topo.cli, driver, 'remove', { mappings: first.mappings });
+    const r = await inNs<{ removed: PortMapping[]; failed: unknown[] }>(topo.cli, lab.driver, 'remove', { mappings: first.mappings });
     expect(r.ok, r.error).toBe(true);
     expect(r.result?.failed).toEqual([]);
     expect(r.result?.removed).toHaveLength(2);
-    const gone = await inNs(topo.cli, driver, 'getEntry', { location: LOCATION, proto: 'tcp', port: 8443 });
+    const gone = await inNs(topo.cli, lab.driver, 'getEntry', { location: LOCATION, proto: 'tcp', port: 8443 });
     expect(gone).toMatchObject({ ok: true, result: null });
     expect(await topo.nftRules()).not.toMatch(/dnat/);
   });
 
   it('NAT-PMP answers result 0 with the public address', async () => {
-    const r = await inNs<{ resultCode: number; externalAddress: string }>(topo.cli, driver, 'natpmpExternal', { gateway: LAN_GW });
+    const r = await inNs<{ resultCode: number; externalAddress: string }>(topo.cli, lab.driver, 'natpmpExternal', { gateway: LAN_GW });
     expect(r.result).toMatchObject({ resultCode: 0, externalAddress: '5.5.5.2' });
   });
 });
 
 describeWithPrereqs('netif against real miniupnpd: NAT-PMP only (UPnP off), public-like WAN', ['ip', 'nft', 'miniupnpd'], () => {
-  const topo = new Topology(uniquePrefix('n'));
-  let driver = '';
-  beforeAll(async () => {
-    driver = await bundleDriver(topo.dir);
-    await topo.create({ wan: '5.5.5.2/24', isp: '5.5.5.1', secure: true, upnp: false });
-  });
-  afterAll(() => topo.destroy());
+  const lab = miniupnpdLab('n', { wan: '5.5.5.2/24', isp: '5.5.5.1', secure: true, upnp: false });
+  const { topo } = lab;
 
   it('no IGD answers SSDP, so the verdict comes from NAT-PMP: mapped, verified in nftables, removed', async () => {
-    const r = await inNs<ReachabilityVerdict>(topo.cli, driver, 'check', { ...baseOpts, ports: [{ proto: 'tcp', port: 8443 }], upnpLeaseSeconds: 300 });
+    const r = await inNs<ReachabilityVerdict>(topo.cli, lab.driver, 'check', { ...baseOpts, ports: [{ proto: 'tcp', port: 8443 }], upnpLeaseSeconds: 300 });
     expect(r.ok, r.error).toBe(true);
     const v = r.result as ReachabilityVerdict;
     expect(v.ipv4).toMatchObject({ address: '5.5.5.2', via: 'natpmp' });
     expect(v.ipv4.reason).toMatch(/NAT-PMP gateway 192\.168\.77\.1 has public address 5\.5\.5\.2 and forwards tcp\/8443/);
     expect(v.mappings).toMatchObject([{ via: 'natpmp', proto: 'tcp', externalPort: 8443, internalPort: 8443, gateway: LAN_GW, leaseSeconds: 300 }]);
     expect(await topo.nftRules()).toMatch(/@nh,72,8 0x6 th dport 8443 dnat ip to 192\.168\.77\.10:8443/);
-    const rm = await inNs<{ removed: unknown[]; failed: unknown[] }>(topo.cli, driver, 'remove', { mappings: v.mappings });
+    const rm = await inNs<{ removed: unknown[]; failed: unknown[] }>(topo.cli, lab.driver, 'remove', { mappings: v.mappings });
     expect(rm.result).toMatchObject({ failed: [] });
     expect(rm.result?.removed).toHaveLength(1);
     expect(await topo.nftRules()).not.toMatch(/dnat/);
   });
 
   it('a NAT-PMP mapping answer is parsed: opcode 130, internal and external port, lifetime', async () => {
-    const r = await inNs<{ resultCode: number; internalPort: number; externalPort: number; lifetime: number }>(topo.cli, driver, 'natpmpMap', {
+    const r = await inNs<{ resultCode: number; internalPort: number; externalPort: number; lifetime: number }>(topo.cli, lab.driver, 'natpmpMap', {
       gateway: LAN_GW,
       proto: 'udp',
       internalPort: 51820,
