@@ -21,6 +21,7 @@
 import { gzipSync } from 'node:zlib';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { concatBytes } from '@noble/hashes/utils';
 
 /** @typedef {{ path: string, mode: number, data: Uint8Array }} PackFile  path: absolute on the router, e.g. /usr/bin/nmcddns */
 /**
@@ -114,18 +115,7 @@ export function tar(entries) {
     }
   }
   parts.push(new Uint8Array(2 * BLOCK));
-  return concat(parts);
-}
-
-/** @param {Uint8Array[]} parts */
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** gzip without a file name and with mtime 0 in its header (like `gzip -n`): same input, same bytes. */

@@ -8,6 +8,7 @@
 //                 | parent header (80: version 1, zero prev, merkle = parent coinbase txid,
 //                   time 0, bits 0, nonce ground until the parent hash meets the block's target)
 import { Transaction } from 'bitcoinjs-lib';
+import { concatBytes } from '../../src/sign/bytes.ts';
 import { dsha256 } from './merkle.ts';
 
 export const AUXPOW_VERSION = 0x00010104;
@@ -25,18 +26,8 @@ function u32(n: number): Uint8Array {
   return b;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 export function basicHeader(version: number, prev: Uint8Array, merkle: Uint8Array, time: number, bits: number, nonce: number): Uint8Array {
-  return concat([u32(version), prev, merkle, u32(time), u32(bits), u32(nonce)]);
+  return concatBytes(u32(version), prev, merkle, u32(time), u32(bits), u32(nonce));
 }
 
 /** The 256-bit target of compact `bits`, as a big-endian byte array. */
@@ -63,8 +54,8 @@ function hashMeetsTarget(hashInternal: Uint8Array, bits: number): boolean {
 
 /** The AuxPoW blob for a block whose (80-byte) hash is `blockHash` (internal order). */
 export function auxPow(blockHash: Uint8Array, bits: number): Uint8Array {
-  const push = concat([Uint8Array.of(0x28), Uint8Array.from(blockHash).reverse(), u32(1), u32(0)]);
-  const coinbase = concat([
+  const push = concatBytes(Uint8Array.of(0x28), Uint8Array.from(blockHash).reverse(), u32(1), u32(0));
+  const coinbase = concatBytes(
     u32(1),
     Uint8Array.of(1),
     new Uint8Array(32),
@@ -74,7 +65,7 @@ export function auxPow(blockHash: Uint8Array, bits: number): Uint8Array {
     u32(0xffffffff),
     Uint8Array.of(0),
     u32(0),
-  ]);
+  );
   const coinbaseTxid = dsha256(coinbase);
   let nonce = 0;
   let parent: Uint8Array;
@@ -83,15 +74,15 @@ export function auxPow(blockHash: Uint8Array, bits: number): Uint8Array {
     if (hashMeetsTarget(dsha256(parent), bits)) break;
     nonce++;
   }
-  const emptyBranch = concat([Uint8Array.of(0), u32(0)]);
-  return concat([coinbase, new Uint8Array(32), emptyBranch, emptyBranch, parent]);
+  const emptyBranch = concatBytes(Uint8Array.of(0), u32(0));
+  return concatBytes(coinbase, new Uint8Array(32), emptyBranch, emptyBranch, parent);
 }
 
 /** Full stored header (80 + AuxPoW) and the block hash (internal order). */
 export function makeHeader(prev: Uint8Array, merkle: Uint8Array, time: number): { header: Uint8Array; hash: Uint8Array } {
   const basic = basicHeader(AUXPOW_VERSION, prev, merkle, time, REGTEST_BITS, 0);
   const hash = dsha256(basic);
-  return { header: concat([basic, auxPow(hash, REGTEST_BITS)]), hash };
+  return { header: concatBytes(basic, auxPow(hash, REGTEST_BITS)), hash };
 }
 
 /** CScript() << n for a BIP34 height push. */
@@ -117,7 +108,7 @@ export function subsidy(height: number): number {
 export function makeCoinbase(height: number, fees: number): Transaction {
   const tx = new Transaction();
   tx.version = 2;
-  tx.addInput(new Uint8Array(32), 0xffffffff, 0xffffffff, concat([scriptNum(height), Uint8Array.of(0x00)]));
+  tx.addInput(new Uint8Array(32), 0xffffffff, 0xffffffff, concatBytes(scriptNum(height), Uint8Array.of(0x00)));
   tx.addOutput(MINER_SCRIPT, BigInt(subsidy(height) + fees));
   return tx;
 }
