@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/config/schema.ts';
 import { BAD_OPTION_VALUES } from '../config/bad-options.ts';
+import { jsonOrUndefined } from '../helpers/child.ts';
 
 const BUNDLE = join(process.cwd(), 'dist/nmcddns.mjs');
 const PUBLIC4 = '81.2.69.142';
@@ -17,13 +18,7 @@ const PUBLIC6 = '3ffe:1900:4545:3:200:f8ff:fe21:67cf';
 
 function run(args: string[]): { code: number; stdout: string; stderr: string; json: any } {
   const r = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8', timeout: 20_000 });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: jsonOrUndefined(r.stdout) };
 }
 
 const workdirs: string[] = [];

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKeyFile, generateHotKey, hotAddress, hotScript, type AddressType, type HotKey } from '../../src/sign/keys.ts';
 import { getNetwork } from '../../src/sign/network.ts';
-import { runNode, type NodeRun } from '../helpers/child.ts';
+import { jsonOrUndefined, runNode, type NodeRun } from '../helpers/child.ts';
 import { startSimulator, type SimChain, type Simulator } from '../sim/index.ts';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -99,13 +99,7 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
   const run = async (args: string[], runOpts: { onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunOutput> => {
     const withConfig = args.includes('--config') ? args : ['--config', configPath, ...args];
     const out = await runNode(BUNDLE, withConfig, runOpts.onSpawn);
-    let json: any;
-    try {
-      json = JSON.parse(out.stdout);
-    } catch {
-      json = undefined;
-    }
-    return { ...out, json };
+    return { ...out, json: jsonOrUndefined(out.stdout) };
   };
 
   return {

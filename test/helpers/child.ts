@@ -22,3 +22,12 @@ export function runNode(script: string, args: readonly string[], onSpawn?: (chil
     onSpawn?.(child);
   });
 }
+
+/** What a child printed, parsed as JSON; undefined when it is not JSON (a crash, a usage text). */
+export function jsonOrUndefined(stdout: string): any {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+}

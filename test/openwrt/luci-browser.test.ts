@@ -12,6 +12,7 @@ import { join, normalize, sep } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyStatus, writeStatus, type StatusCache } from '../../src/state/status.ts';
+import { jsonOrUndefined } from '../helpers/child.ts';
 import { ACL_FILE, FAKE_CLI, HTDOCS, LUCI_FIXTURES, RPCD_PLUGIN, realCli, realCliWrapper } from './luci-fixtures/views.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -88,12 +89,7 @@ async function ubus(req: IncomingMessage, res: ServerResponse): Promise<void> {
     }
     const out = await callPlugin(method, args);
     call.ms = performance.now() - t0;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(out.stdout);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed: unknown = jsonOrUndefined(out.stdout);
     // rpcd (plugin.c rpc_plugin_call_finish_cb) ignores the exit code and takes the first JSON
     // value on stdout; anything but an object is UBUS_STATUS_INVALID_ARGUMENT (2).
     replies.push({ jsonrpc: '2.0', id: r.id, result: parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? [0, parsed] : [2] });
