@@ -31,7 +31,7 @@ export function validateFeePolicy(policy: FeePolicy, network: NamecoinNetwork): 
     bad('maxFeeRate', `is ${policy.maxFeeRate} sat/vB, below ${network.name}'s relay minimum of ${network.minRelayFeeRate} sat/vB: no transaction could be relayed; raise it`);
   }
   if (policy.feeRate > policy.maxFeeRate) {
-    throw new SignRefusal('fee-rate-above-cap', `fee.feeRate ${policy.feeRate} sat/vB is above fee.maxFeeRate ${policy.maxFeeRate} sat/vB; lower the rate or raise the cap`);
+    throw new SignRefusal('fee-rate-above-cap', `the fee rate ${policy.feeRate} sat/vB is above max_fee_rate ${policy.maxFeeRate} sat/vB; lower the rate or raise the cap`);
   }
 }
 
@@ -54,11 +54,11 @@ export function requiredFee(vsize: number, policy: FeePolicy, network: NamecoinN
 /** Refuse if `fee` for a transaction of `vsize` breaks either cap. */
 export function checkFeeCaps(fee: number, vsize: number, policy: FeePolicy): void {
   if (fee > policy.maxFee) {
-    throw new SignRefusal('fee-above-cap', `the fee would be ${fee} sat, above fee.maxFee ${policy.maxFee} sat; raise the cap or lower the rate/minimum`);
+    throw new SignRefusal('fee-above-cap', `the fee would be ${fee} sat, above max_fee ${policy.maxFee} sat; raise the cap or lower the rate/minimum`);
   }
   const rate = fee / vsize;
   if (rate > policy.maxFeeRate) {
-    throw new SignRefusal('fee-rate-above-cap', `the fee would be ${rate.toFixed(2)} sat/vB (${fee} sat for ${vsize} vB), above fee.maxFeeRate ${policy.maxFeeRate} sat/vB; raise the cap or lower the rate/minimum`);
+    throw new SignRefusal('fee-rate-above-cap', `the fee would be ${rate.toFixed(2)} sat/vB (${fee} sat for ${vsize} vB), above max_fee_rate ${policy.maxFeeRate} sat/vB; raise the cap or lower the rate/minimum`);
   }
 }
 

@@ -224,7 +224,7 @@ describe('nmcddns update against the simulator (TLS)', () => {
     world = await makeWorld({ config: { max_fee: 1000 } });
     let r = await world.update();
     expect(r.code).toBe(6);
-    expect(r.json.reason).toMatch(/above fee\.maxFee 1000 sat.*max_fee/);
+    expect(r.json.reason).toMatch(/above max_fee 1000 sat;/);
     expect(world.chain.mempool).toEqual([]);
     world.setConfig({ max_fee: 200000 });
     world.sims[0]!.faults.lies.estimateFee = 0.05; // 5000 sat/vB

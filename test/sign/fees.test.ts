@@ -25,7 +25,7 @@ describe('fees', () => {
     const policy = { feeRate: 200, maxFee: 50_000, maxFeeRate: 300 };
     expect(() => checkFeeCaps(48_000, 240, policy)).not.toThrow();
     expect(() => checkFeeCaps(50_001, 240, policy)).toThrow(SignRefusal);
-    expect(() => checkFeeCaps(30_000, 99, policy)).toThrow(/303.03 sat\/vB .* above fee.maxFeeRate 300/);
+    expect(() => checkFeeCaps(30_000, 99, policy)).toThrow(/303.03 sat\/vB .* above max_fee_rate 300/);
   });
   test('dust thresholds of Core’s GetDustThreshold at 3 sat/vB: 294 (P2WPKH), 546 (P2PKH)', () => {
     expect(dustThreshold(hexToBytes('0014' + '00'.repeat(20)))).toBe(294);

@@ -239,15 +239,15 @@ describe('fees', () => {
     expect(built.fee).toBe(100 * built.vsize);
   });
   test('absolute cap', () => {
-    expectRefusal(request({ fee: { ...FEE, maxFee: 10_000 } }), 'fee-above-cap', /above fee.maxFee 10000 sat/);
+    expectRefusal(request({ fee: { ...FEE, maxFee: 10_000 } }), 'fee-above-cap', /above max_fee 10000 sat/);
   });
   test('rate cap, including a minFee that would push the rate over it', () => {
-    expectRefusal(request({ fee: { ...FEE, feeRate: 1200 } }), 'fee-rate-above-cap', /fee.feeRate 1200 sat\/vB is above fee.maxFeeRate 1000/);
-    expectRefusal(request({ fee: { ...FEE, minFee: 500_000 } }), 'fee-rate-above-cap', /above fee.maxFeeRate 1000 sat\/vB/);
+    expectRefusal(request({ fee: { ...FEE, feeRate: 1200 } }), 'fee-rate-above-cap', /the fee rate 1200 sat\/vB is above max_fee_rate 1000/);
+    expectRefusal(request({ fee: { ...FEE, minFee: 500_000 } }), 'fee-rate-above-cap', /above max_fee_rate 1000 sat\/vB/);
   });
   test('a 0.04 NMC fee (surplus-fee variant-absurd-fee) is refused by the cap; the surplus itself is never dumped into the fee', () => {
     const fat = nameCoin(key1, 'dd/alpha', 5_000_000);
-    expectRefusal(request({ nameCoin: fat, feeCoins: [], fee: { feeRate: 200, maxFee: 1_000_000, maxFeeRate: 100_000, minFee: 4_000_000 } }), 'fee-above-cap', /4000000 sat, above fee.maxFee 1000000/);
+    expectRefusal(request({ nameCoin: fat, feeCoins: [], fee: { feeRate: 200, maxFee: 1_000_000, maxFeeRate: 100_000, minFee: 4_000_000 } }), 'fee-above-cap', /4000000 sat, above max_fee 1000000/);
     const built = buildAndCheck(request({ nameCoin: fat, feeCoins: [], nameAmount: 1_000_000 }));
     expect(built.fee).toBeLessThan(200 * built.vsize + 1);
   });
