@@ -50,8 +50,16 @@ export function parseConfigText(text: string, file: string, section?: string, op
       throw new ConfigError(`config file ${file}: expected one JSON object of options`);
     }
     const raw = new Map<string, RawValue>(Object.entries(obj as Record<string, RawValue>));
-    const { config, warnings } = validateOptions(raw, file, opts);
-    return { config, warnings, file, format: 'json', section: undefined };
+    try {
+      const { config, warnings } = validateOptions(raw, file, opts);
+      return { config, warnings, file, format: 'json', section: undefined };
+    } catch (e) {
+      // Name the file, as the UCI branch does with file:line: a router may have more than one.
+      if (e instanceof ConfigError && e.option !== undefined && !e.message.startsWith(file)) {
+        throw new ConfigError(`${file}: ${e.message}`, e.option);
+      }
+      throw e;
+    }
   }
   const pkg = parseUci(text, file);
   const picked = selectSection(pkg, SECTION_TYPE, section, file);
