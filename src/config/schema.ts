@@ -367,7 +367,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'template', field: 'template', type: 'JSON object (string in UCI)', defaultText: '{}',
-    help: 'static records merged into the value: tor, i2p, txt, srv, map… (never tls, ns, ds, import, alias, translate)',
+    help: 'static records merged into the value: tor, i2p, txt, srv, map… (never tls, ns, dns, ds, import, delegate, alias, translate, nor a top-level ip/ip6)',
     parse: parseTemplate, default: () => ({}),
   },
   {
