@@ -155,7 +155,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   if (key !== undefined && clients.length > 0) {
     try {
       const state = await lookupAgreedNameState(clients, { name: config.name, hotScript: hotScript(key), network: key.network }, { minServers: config.minServers });
-      add({ id: 'name', status: 'ok', message: `${config.name} is at the hot address (${state.servers.length} servers agree): ${state.confirmed?.value ?? state.nameCoin?.nameValue}` });
+      add({ id: 'name', status: 'ok', message: `${config.name} is at the hot address (${state.servers.length === 1 ? '1 server says so' : `${state.servers.length} servers agree`}): ${state.confirmed?.value ?? state.nameCoin?.nameValue}` });
       if (state.expiresIn !== null) {
         const e = state.expiresIn;
         add(
@@ -210,6 +210,6 @@ function finish(r: DoctorReport): DoctorReport {
 export function formatDoctor(r: DoctorReport): string {
   const mark: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
   const lines = r.checks.map((c) => `[${mark[c.status]}] ${c.id}: ${c.message}${c.fix ? `\n       fix: ${c.fix}` : ''}`);
-  lines.push(r.ok ? 'nothing blocks updates' : 'fix the FAIL lines above; updates cannot work until then');
+  lines.push(r.ok ? 'nothing blocks updates' : 'fix the FAIL lines above; until then the router cannot keep the .bit domain pointing at it');
   return lines.join('\n');
 }
