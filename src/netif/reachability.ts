@@ -61,7 +61,7 @@ async function ipv4Verdict(ctx: SourceContext): Promise<{ verdict: AddressVerdic
   const list = classified.map((x) => `${x.a} is ${describeKind(x.c.kind, x.c.range)}`).join('; ');
   if (!natted) return { verdict: none(`no usable IPv4 address on ${obs.origin}: ${list}`), mappings: [] };
   const what = `${natted.a} on ${obs.origin} is ${describeKind(natted.c.kind, natted.c.range)}`;
-  if (!o.upnp) return { verdict: none(`${what} and upnp is off: the public address behind the NAT cannot be learned; IPv4 not published`), mappings: [] };
+  if (!o.upnp) return { verdict: none(`${what} and upnp is off: the public address behind the NAT cannot be learned; IPv4 not published (set upnp 1 to ask the gateway in front via UPnP IGD / NAT-PMP)`), mappings: [] };
   const q: Parameters<typeof askUpstream>[0] = {
     localAddress: natted.a,
     ports: o.ports,

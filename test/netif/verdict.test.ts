@@ -53,7 +53,7 @@ describe('checkReachability with netifd', () => {
     expect(v.ipv4).toEqual({
       address: null,
       via: 'none',
-      reason: '100.72.14.9 on netifd interface wan (eth1) is carrier-grade NAT (100.64.0.0/10) and upnp is off: the public address behind the NAT cannot be learned; IPv4 not published',
+      reason: '100.72.14.9 on netifd interface wan (eth1) is carrier-grade NAT (100.64.0.0/10) and upnp is off: the public address behind the NAT cannot be learned; IPv4 not published (set upnp 1 to ask the gateway in front via UPnP IGD / NAT-PMP)',
       warnings: [],
     });
   });
