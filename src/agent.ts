@@ -316,7 +316,7 @@ async function cmdStatus(args: Args, o: Out): Promise<number> {
     `hot address: ${s.hotAddress ?? `(none: ${keyProblem})`}`,
   ];
   if (s.lastRun) lines.push(`last run: ${s.lastRun.startedAt}: ${s.lastRun.action}: ${s.lastRun.reason}${s.lastRun.txid ? ` (txid ${s.lastRun.txid})` : ''}`);
-  else lines.push('last run: none yet');
+  else lines.push("last run: none yet ('nmcddns update' makes one)");
   if (s.retryAt) lines.push(`next run due: ${s.retryAt} (in ${s.retryIn} s), when min_interval allows a transaction again`);
   if (s.addresses) for (const [f, a] of [['IPv4', s.addresses.ipv4], ['IPv6', s.addresses.ipv6]] as const) lines.push(`${f}: ${a.address ?? '(none)'} via ${a.via}: ${a.reason}`);
   if (s.chain) {
