@@ -169,13 +169,14 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       const fees = state.feeCoins.reduce((s, c) => s + c.value, 0);
       const surplus = state.nameCoin ? Math.max(0, state.nameCoin.value - key.network.minNameAmount) : 0;
       const left = updatesLeft(fees + surplus, config.feeRate ?? state.feeRate);
+      const coins = `${state.feeCoins.length} fee coin${state.feeCoins.length === 1 ? '' : 's'}`;
       const fund = setupPlan(config.name, hotAddress(key), config.network).steps.find((s) => s.title.startsWith('Fund'))?.command;
       add(
         left === 0
-          ? { id: 'funds', status: 'fail', message: `the hot address has ${fees} sat in ${state.feeCoins.length} fee coins: not enough for one update`, fix: fund ?? 'fund the hot address' }
+          ? { id: 'funds', status: 'fail', message: `the hot address has ${fees} sat in ${coins}: not enough for one update`, fix: fund ?? 'fund the hot address' }
           : left < 10
             ? { id: 'funds', status: 'warn', message: `about ${left} updates left (${fees + surplus} sat)`, fix: fund ?? 'fund the hot address' }
-            : { id: 'funds', status: 'ok', message: `about ${left} updates left (${fees} sat in ${state.feeCoins.length} fee coins${surplus ? `, ${surplus} sat surplus in the name coin` : ''})` },
+            : { id: 'funds', status: 'ok', message: `about ${left} updates left (${fees} sat in ${coins}${surplus ? `, ${surplus} sat surplus in the name coin` : ''})` },
       );
     } catch (e) {
       const chainE = e instanceof ChainError ? e : undefined;
