@@ -54,7 +54,7 @@ export function parseServerUrl(text: string): ServerAddress {
   if (!m) return bad('cannot read it as scheme://host:port');
   const scheme = m[1]!.toLowerCase();
   if (scheme !== 'tls' && scheme !== 'tcp') {
-    return bad(`unknown scheme '${scheme}' (ssl:// is spelled tls://, t/s letters are not accepted)`);
+    return bad(`unknown scheme '${scheme}' (for ssl:// write tls://; Electrum's host:port:s and host:port:t forms are not accepted)`);
   }
   let host = m[2]!;
   if (host.startsWith('[')) {
