@@ -332,7 +332,14 @@ async function cmdSetup(args: Args, o: Out): Promise<number> {
   const loaded = load(args, o.log);
   const key = keyOf(loaded, o.log);
   const domain = args.domain ?? defaultDomain(loaded.config.name);
-  if (!/^d\/[a-z0-9-]+$/.test(domain)) throw new UsageError(`--domain must be a d/ name such as d/example, not '${domain}'`);
+  if (!/^d\/[a-z0-9-]+$/.test(domain)) {
+    // Without --domain the d/ name is derived from name: say so, or the user hunts for a --domain they never passed.
+    throw new UsageError(
+      args.domain !== undefined
+        ? `--domain must be a d/ name such as d/example, not '${domain}'`
+        : `'${domain}', the d/ name derived from name '${loaded.config.name}', is not a valid d/ name (lower-case letters, digits and '-'); pass --domain d/NAME`,
+    );
+  }
   const plan = setupPlan(loaded.config.name, hotAddress(key), loaded.config.network, domain);
   o.print(plan, formatSetup(plan));
   return EXIT.ok;
