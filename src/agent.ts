@@ -323,7 +323,7 @@ async function cmdStatus(args: Args, o: Out): Promise<number> {
     lines.push(`on chain: ${s.chain.value} (height ${s.chain.height}, tip ${s.chain.tipHeight}, expires in ${s.chain.expiresIn} blocks)`);
     lines.push(`pending: ${s.chain.pending ? `${s.chain.pending.txid}: ${s.chain.pending.value}` : 'none'}`);
   }
-  if (s.funds) lines.push(`funds: ${s.funds.balanceSat / 1e8} NMC in ${s.funds.feeCoins} fee coin(s) and the name coin, about ${s.funds.updatesLeft} updates`);
+  if (s.funds) lines.push(`funds: ${s.funds.balanceSat / 1e8} NMC in ${s.funds.feeCoins} fee coin${s.funds.feeCoins === 1 ? '' : 's'} and the name coin, about ${s.funds.updatesLeft} updates`);
   o.print(s, lines.join('\n'));
   return EXIT.ok;
 }

@@ -239,7 +239,7 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
       fee.minFee = tx.fee + short;
       tx = sign();
     }
-    log.info(`signed ${tx.txid}: ${tx.vsize} vB, fee ${tx.fee} sat (${tx.feeRate} sat/vB)${decision.action === 'replace' ? `, replacing ${decision.replaces.txid}` : ''}`);
+    log.info(`signed ${tx.txid}: ${tx.vsize} vB, fee ${tx.fee} sat (${Number(tx.feeRate.toFixed(2))} sat/vB)${decision.action === 'replace' ? `, replacing ${decision.replaces.txid}` : ''}`);
     result.tx = { txid: tx.txid, hex: tx.hex, vsize: tx.vsize, fee: tx.fee, feeRate: tx.feeRate };
     const action = PAST[decision.action];
     if (opts.dryRun) {
