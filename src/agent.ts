@@ -36,7 +36,7 @@ const COMMANDS = `Commands:
   setup [--domain d/NAME] [--json]
                 what to do once in the cold wallet: move the dd/ name to the hot address, make
                 the d/ name import it (ns/ds pinned empty, TLS pin kept in d/), fund the hot address
-  doctor [--json]
+  doctor [--domain d/NAME] [--json]
                 check key, servers, pins, ownership, the d/ import, funds and reachability, and
                 say how to fix what is wrong
   pins [--forget host:port] [--json]
@@ -100,7 +100,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   update: ['--dry-run', '--json'],
   status: ['--json'],
   setup: ['--domain', '--json'],
-  doctor: ['--json'],
+  doctor: ['--domain', '--json'],
   pins: ['--forget', '--json'],
 };
 
@@ -328,25 +328,31 @@ async function cmdStatus(args: Args, o: Out): Promise<number> {
   return EXIT.ok;
 }
 
-async function cmdSetup(args: Args, o: Out): Promise<number> {
-  const loaded = load(args, o.log);
-  const key = keyOf(loaded, o.log);
-  const domain = args.domain ?? defaultDomain(loaded.config.name);
+/** The cold d/ name for setup and doctor: --domain, or the one derived from name. */
+function domainOf(args: Args, name: string): string {
+  const domain = args.domain ?? defaultDomain(name);
   if (!/^d\/[a-z0-9-]+$/.test(domain)) {
     // Without --domain the d/ name is derived from name: say so, or the user hunts for a --domain they never passed.
     throw new UsageError(
       args.domain !== undefined
         ? `--domain must be a d/ name such as d/example, not '${domain}'`
-        : `'${domain}', the d/ name derived from name '${loaded.config.name}', is not a valid d/ name (lower-case letters, digits and '-'); pass --domain d/NAME`,
+        : `'${domain}', the d/ name derived from name '${name}', is not a valid d/ name (lower-case letters, digits and '-'); pass --domain d/NAME`,
     );
   }
+  return domain;
+}
+
+async function cmdSetup(args: Args, o: Out): Promise<number> {
+  const loaded = load(args, o.log);
+  const key = keyOf(loaded, o.log);
+  const domain = domainOf(args, loaded.config.name);
   const plan = setupPlan(loaded.config.name, hotAddress(key), loaded.config.network, domain);
   o.print(plan, formatSetup(plan));
   return EXIT.ok;
 }
 
 async function cmdDoctor(args: Args, o: Out): Promise<number> {
-  const report = await runDoctor({ configPath: args.config, section: args.section, log: o.log, ports: realPorts(o.log), domain: args.domain });
+  const report = await runDoctor({ configPath: args.config, section: args.section, log: o.log, ports: realPorts(o.log), domain: args.domain === undefined ? undefined : domainOf(args, '') });
   o.print(report, formatDoctor(report));
   return report.ok ? EXIT.ok : EXIT.refused;
 }
