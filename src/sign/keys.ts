@@ -182,7 +182,7 @@ export function parseKeyFile(text: string, network: NamecoinNetwork): HotKey {
   const m = /^(wpkh|pkh)\(([^()]*)\)$/.exec(line);
   if (m) return hotKeyFromWif(m[2]!, network, m[1] === 'wpkh' ? 'p2wpkh' : 'p2pkh');
   if (/^[1-9A-HJ-NP-Za-km-z]{50,53}$/.test(line)) return hotKeyFromWif(line, network, 'p2wpkh');
-  throw new Error('key file: expected wpkh(<WIF>) or pkh(<WIF>) (or a bare WIF for wpkh) on one line');
+  throw new Error('key file: its line is neither a wpkh(…)/pkh(…) descriptor nor a bare WIF');
 }
 
 /** The key-file line for this key (with Core's descriptor checksum), newline-terminated. */
