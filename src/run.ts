@@ -87,7 +87,9 @@ export function netifOptions(config: Config, previousIp6: string | undefined): N
   };
   if (config.ip4Address !== undefined) o.ip4Address = config.ip4Address;
   if (config.ip6Address !== undefined) o.ip6Address = config.ip6Address;
-  if (config.ip6Suffix !== undefined) o.ip6Suffix = config.ip6Suffix;
+  // A suffix needs a delegated prefix to go under; with another source the config reader has
+  // warned that it is ignored, and it must stay ignored (LuCI keeps the field filled).
+  if (config.ip6Suffix !== undefined && (config.ip6Source === 'ubus' || config.ip6Source === 'interface')) o.ip6Suffix = config.ip6Suffix;
   if (config.script !== undefined) o.script = config.script;
   if (previousIp6 !== undefined) o.previousIp6 = previousIp6;
   return o;

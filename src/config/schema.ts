@@ -501,7 +501,7 @@ export function validateOptions(
     }
     if (source !== 'static' && addr !== undefined) warnings.push(`ip${fam}_address is ignored because ip${fam}_source is ${source}, not static`);
   }
-  if (config.ip6Suffix !== undefined && (config.ip6Source === 'static' || config.ip6Source === 'none')) {
+  if (config.ip6Suffix !== undefined && config.ip6Source !== 'ubus' && config.ip6Source !== 'interface') {
     warnings.push(`ip6_suffix is ignored with ip6_source ${config.ip6Source}`);
   }
   const serverCount = config.server.length;

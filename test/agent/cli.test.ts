@@ -109,6 +109,15 @@ describe('nmcddns CLI without a chain', () => {
     expect(run(['--config', legacy.cfg, 'keygen', '--type', 'p2pkh']).stdout).toMatch(/hot address: [mn][1-9A-HJ-NP-Za-km-z]{25,34}\n/);
   });
 
+  it('an ip6_suffix left over from another source is only a warning, as docs/config.md promises', () => {
+    for (const ip6 of [{ ip6_source: 'none' }, { ip6_source: 'static', ip6_address: PUBLIC6 }, { ip6_source: 'script', script: '/bin/true' }]) {
+      const w = workdir({ ...ip6, ip6_suffix: '::10' });
+      const r = run(['--config', w.cfg, 'check', '--json']);
+      expect(r.stderr).toMatch(/ip6_suffix is ignored with ip6_source/);
+      expect(r.json?.ipv4, r.stdout + r.stderr).toMatchObject({ address: PUBLIC4, via: 'static' });
+    }
+  });
+
   it('check prints each family {address, via, reason} and the value, without touching any server', () => {
     const w = workdir({ ip6_source: 'static', ip6_address: PUBLIC6, template: { tor: 'abc.onion' } });
     const before = connections;
