@@ -358,6 +358,10 @@ async function cmdDoctor(args: Args, o: Out): Promise<number> {
 }
 
 async function cmdPins(args: Args, o: Out): Promise<number> {
+  // A malformed argument is a usage error (exit 2), found before the config is even read.
+  if (args.forget !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):\d{1,5}$/.test(args.forget.trim())) {
+    throw new UsageError(`--forget takes host:port (e.g. electrum.example:50002 or [2001:db8::1]:50002), got '${args.forget}'`);
+  }
   const loaded = load(args, o.log, false);
   const file = loaded.config.pinFile;
   if (args.forget !== undefined) {

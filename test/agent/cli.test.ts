@@ -82,6 +82,7 @@ describe('nmcddns CLI without a chain', () => {
     [['status', 'extra'], /unexpected argument 'extra'/],
     // doctor's own fix line tells the user to pass --domain, so doctor must take it (and check it like setup)
     [['doctor', '--domain', 'example.bit'], /--domain must be a d\/ name such as d\/example, not 'example.bit'/],
+    [['pins', '--forget', 'nothost'], /--forget takes host:port .*got 'nothost'/],
   ])('usage error %j → exit 2', (args, re) => {
     const r = run(args);
     expect(r.code).toBe(2);
