@@ -222,6 +222,14 @@ export async function runRound(opts: RoundOptions): Promise<RunResult> {
       feeCoins = [...pending.feeInputs, ...more.filter((c) => c.height > 0), ...more.filter((c) => c.height <= 0)];
       const grow = new TextEncoder().encode(decision.value).length - new TextEncoder().encode(decision.replaces.value).length;
       const p = replacementPolicy(decision.replaces, fee.feeRate, decision.replaces.vsize + Math.max(0, grow) + 4);
+      if (p.feeRate > config.maxFeeRate) {
+        // The signer would refuse it as "rate above the cap"; say what actually blocks it.
+        throw new RunStop(
+          'refused',
+          EXIT.fee,
+          `pending update ${decision.replaces.txid} pays ${decision.replaces.feeRate} sat/vB; replacing it needs more than that (${p.feeRate} sat/vB), above max_fee_rate ${config.maxFeeRate}: raise max_fee_rate, or let the pending update confirm and the next run updates the value`,
+        );
+      }
       fee.feeRate = p.feeRate;
       fee.minFee = p.minFee!;
     } else {

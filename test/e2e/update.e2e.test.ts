@@ -155,6 +155,19 @@ describe('nmcddns update against the simulator (TLS)', () => {
     expect(w.value()).toBe(v4(ADDR_C));
   });
 
+  it('RBF above max_fee_rate: refused with exit 6, saying the replacement is what needs the higher rate; nothing sent', async () => {
+    const w = await published({ config: { fee_rate: 100, max_fee_rate: 100 } });
+    w.setConfig({ ip4_address: ADDR_B });
+    const first = await w.update();
+    expect(first.json.action).toBe('updated');
+    w.setConfig({ ip4_address: ADDR_C });
+    const second = await w.update();
+    expect(second.code).toBe(6);
+    expect(second.json.action).toBe('refused');
+    expect(second.json.reason).toMatch(/replacing it needs more than that .* above max_fee_rate 100: raise max_fee_rate, or let the pending update confirm/);
+    expect(w.chain.mempool.map((t) => t.txid)).toEqual([first.json.txid]);
+  });
+
   it('min_interval: a change soon after a transaction waits; the last address goes out after the interval', async () => {
     const w = await published({ config: { min_interval: 600 } });
     w.setConfig({ ip4_address: ADDR_B });
